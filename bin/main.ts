@@ -1,0 +1,75 @@
+/**
+ * Composition of the app: the only code that reads `cdk.json` context. `bin/app.ts` runs it for the CDK CLI;
+ * tests call {@link createApp} with the context of `cdk.json`, so they test what `cdk synth` produces.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONFIG_CONTEXT_KEY, parseConfig } from '../lib/config';
+import { ConfigError } from '../lib/config-error';
+import { resolveLayerContents, STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
+import { PipelineStack } from '../pipeline/pipeline-stack';
+import { PROJECT_ROOT } from './project';
+
+/** Options of {@link createApp}. */
+export interface CreateAppOptions extends AppProps {
+  /** @default PROJECT_ROOT */
+  readonly projectRoot?: string;
+}
+
+/** The app and its one top-level stack. */
+export interface CreatedApp {
+  readonly app: App;
+  readonly pipelineStack: PipelineStack;
+}
+
+/**
+ * Builds the whole app from its context: the validated configuration, the layers resolved once, the pipeline stack
+ * with every environment's stages, and cdk-nag over all of it.
+ * @throws ConfigError for a user's mistake in the configuration or the layers.
+ */
+export function createApp(options: CreateAppOptions = {}): CreatedApp {
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+  const app = new App(options);
+  const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), { projectRoot });
+  const strict = parseStrict(app.node.tryGetContext(STRICT_LAYERS_CONTEXT_KEY));
+  const layers = resolveLayerContents(config.layers, { projectRoot, strict });
+
+  const pipelineStack = new PipelineStack(app, 'PipelineStack', {
+    config,
+    layers,
+    projectRoot,
+    cliVersion: cdkCliVersion(projectRoot),
+    env: { account: config.pipeline.account, region: config.pipeline.region },
+    description: `Self-mutating pipeline of ${config.appName}: Python functions and their shared layers`,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, pipelineStack };
+}
+
+/** The exact CDK CLI version the project pins: the pipeline runs the same one. */
+function cdkCliVersion(projectRoot: string): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
+  return pkg.devDependencies['aws-cdk'];
+}
+
+function parseStrict(value: unknown): boolean {
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new ConfigError([{ setting: `context ${STRICT_LAYERS_CONTEXT_KEY}`, value, message: 'is not a boolean',
+    fix: `pass -c ${STRICT_LAYERS_CONTEXT_KEY}=true or leave it out` }]);
+}
+
+/** Runs the app for the CDK CLI: a user's mistake is printed as a message and exit code 1, never a stack trace. */
+export function main(): void {
+  try {
+    createApp().app.synth();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`\n${error.message}\n\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

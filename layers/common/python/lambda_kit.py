@@ -1,0 +1,88 @@
+"""Helpers every function shares: structured JSON logs, JSON responses and request parsing.
+
+A single top-level module that sits beside the third-party packages of this layer's requirements.txt
+(orjson, which is compiled: the reason the layer is built on Amazon Linux for the functions' architecture).
+"""
+
+import base64
+import os
+import sys
+from typing import Any, Dict, Mapping, Optional
+
+import orjson
+
+_FINGERPRINT_PREFIX = "LAYER_FINGERPRINT_"
+
+
+class BadRequest(Exception):
+    """The caller sent something the function cannot use; becomes a 400 response."""
+
+
+def dumps(value: Any) -> str:
+    """JSON text with sorted keys, so logs and responses are stable."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_default).decode("utf-8")
+
+
+def loads(text: Any) -> Any:
+    return orjson.loads(text)
+
+
+def _default(value: Any) -> Any:
+    # Decimal, dataclasses with a to_json() and anything else with a stable text form.
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    return str(value)
+
+
+def log(message: str, level: str = "INFO", **fields: Any) -> None:
+    """Writes one JSON log line, as CloudWatch Logs Insights likes them."""
+    record: Dict[str, Any] = {"level": level, "message": message}
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if function:
+        record["function"] = function
+    record.update(fields)
+    sys.stdout.write(dumps(record) + "\n")
+
+
+def response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+    """An API Gateway (proxy integration) or function URL response with a JSON body."""
+    return {
+        "statusCode": status,
+        "headers": {"content-type": "application/json", **(headers or {})},
+        "body": dumps(body),
+    }
+
+
+def parse_body(event: Mapping[str, Any]) -> Dict[str, Any]:
+    """The JSON object in a proxy event's body, or the event itself when invoked directly."""
+    if "body" not in event:
+        return dict(event)
+    body = event.get("body")
+    if body is None or body == "":
+        raise BadRequest("the request has no body")
+    if isinstance(body, (dict, list)):
+        value = body
+    else:
+        if event.get("isBase64Encoded"):
+            try:
+                body = base64.b64decode(body)
+            except ValueError as error:
+                raise BadRequest(f"the body is not valid base64: {error}") from error
+        try:
+            value = loads(body)
+        except ValueError as error:
+            raise BadRequest(f"the body is not JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise BadRequest("the body must be a JSON object")
+    return value
+
+
+def layer_fingerprints(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The fingerprint of every layer the function runs with, as the deployment set them: {layer: fingerprint}."""
+    environ = os.environ if environ is None else environ
+    return {
+        key[len(_FINGERPRINT_PREFIX):].lower().replace("_", "-"): value
+        for key, value in sorted(environ.items())
+        if key.startswith(_FINGERPRINT_PREFIX)
+    }

@@ -1,0 +1,78 @@
+"""Tests of the common layer's own module, run by `npm run test:python` with the layer on sys.path.
+
+While the layer is not built, orjson is the stand-in from tests/standins (PyPI is out of reach where the tests
+run); after `npm run build:layers` on a matching machine, the real orjson of the built layer is used.
+"""
+
+import base64
+import io
+import unittest
+from contextlib import redirect_stdout
+from decimal import Decimal
+
+import lambda_local
+
+NOTES = lambda_local.activate(lambda_local.load_spec())
+
+import lambda_kit  # noqa: E402  (after the layer is on sys.path)
+
+
+class DumpsTest(unittest.TestCase):
+    def test_sorts_keys_and_is_compact(self):
+        self.assertEqual(lambda_kit.dumps({"b": 1, "a": [1, 2]}), '{"a":[1,2],"b":1}')
+
+    def test_serialises_decimals_and_to_json(self):
+        class Amount:
+            def to_json(self):
+                return {"amount": "1.50"}
+
+        self.assertEqual(lambda_kit.dumps({"x": Decimal("2.5"), "y": Amount()}), '{"x":"2.5","y":{"amount":"1.50"}}')
+
+    def test_round_trips(self):
+        self.assertEqual(lambda_kit.loads(lambda_kit.dumps({"ü": [1, None]})), {"ü": [1, None]})
+
+
+class ParseBodyTest(unittest.TestCase):
+    def test_direct_invocation_is_the_body(self):
+        self.assertEqual(lambda_kit.parse_body({"customer": "c"}), {"customer": "c"})
+
+    def test_json_text_body(self):
+        self.assertEqual(lambda_kit.parse_body({"body": '{"a": 1}'}), {"a": 1})
+
+    def test_base64_body(self):
+        encoded = base64.b64encode(b'{"a": 2}').decode()
+        self.assertEqual(lambda_kit.parse_body({"body": encoded, "isBase64Encoded": True}), {"a": 2})
+
+    def test_rejects_missing_non_json_and_non_object_bodies(self):
+        for event, message in [
+            ({"body": None}, "no body"),
+            ({"body": "not json"}, "not JSON"),
+            ({"body": "[1, 2]"}, "JSON object"),
+        ]:
+            with self.subTest(event=event):
+                with self.assertRaisesRegex(lambda_kit.BadRequest, message):
+                    lambda_kit.parse_body(event)
+
+
+class ResponseAndLogTest(unittest.TestCase):
+    def test_response_is_a_json_proxy_response(self):
+        result = lambda_kit.response(201, {"id": "x"}, headers={"location": "/x"})
+        self.assertEqual(result["statusCode"], 201)
+        self.assertEqual(result["headers"], {"content-type": "application/json", "location": "/x"})
+        self.assertEqual(lambda_kit.loads(result["body"]), {"id": "x"})
+
+    def test_log_writes_one_json_line(self):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            lambda_kit.log("hello", count=2)
+        line = out.getvalue()
+        self.assertTrue(line.endswith("\n"))
+        self.assertEqual(lambda_kit.loads(line), {"level": "INFO", "message": "hello", "count": 2})
+
+    def test_layer_fingerprints_reads_the_deployment_variables(self):
+        environ = {"LAYER_FINGERPRINT_COMMON": "abc", "LAYER_FINGERPRINT_MY_LAYER": "def", "OTHER": "x"}
+        self.assertEqual(lambda_kit.layer_fingerprints(environ), {"common": "abc", "my-layer": "def"})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,421 @@
+/**
+ * The typed configuration of the whole project, and the one validation that produces it.
+ *
+ * Everything a user sets lives in the `config` object of `cdk.json`'s context. `bin/` reads it and hands it to
+ * {@link parseConfig}, which checks every setting, collects every problem and either returns an {@link AppConfig}
+ * or throws one {@link ConfigError} that lists them all. Nothing below `bin/` reads context or the environment.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { ConfigError, Problem } from './config-error';
+import { layerFolderProblems } from './layer-source';
+import { functionCodeDir } from './project-layout';
+import { ARCHITECTURES, Architecture, PYTHON_RUNTIMES } from './runtimes';
+
+/** The key of the project's settings in `cdk.json`'s `context`. */
+export const CONFIG_CONTEXT_KEY = 'config';
+
+/** Where the pipeline gets the source from. */
+export type SourceConfig = CodeConnectionsSourceConfig | CodeCommitSourceConfig;
+
+/** A GitHub, GitLab or Bitbucket repository reached through an AWS CodeConnections connection. */
+export interface CodeConnectionsSourceConfig {
+  readonly type: 'codeconnections';
+  /** `owner/name` of the repository. */
+  readonly repository: string;
+  /** The branch whose pushes run the pipeline. */
+  readonly branch: string;
+  /** ARN of the CodeConnections (or CodeStar Connections) connection, created once in the console. */
+  readonly connectionArn: string;
+}
+
+/** A CodeCommit repository in the pipeline account. */
+export interface CodeCommitSourceConfig {
+  readonly type: 'codecommit';
+  /** Name of the CodeCommit repository. */
+  readonly repository: string;
+  /** The branch whose pushes run the pipeline. */
+  readonly branch: string;
+}
+
+/** The account and region that host the pipeline, and where it reads the source from. */
+export interface PipelineConfig {
+  readonly account: string;
+  readonly region: string;
+  readonly source: SourceConfig;
+}
+
+/** One deployment environment (dev, prod, ...), usually an account of its own. */
+export interface EnvironmentConfig {
+  /** Short lower-case name, used in stage names and SSM parameter names. */
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  /**
+   * Whether promotion into this environment waits for a manual approval.
+   * @default false
+   */
+  readonly requiresApproval: boolean;
+}
+
+/** One layer under `layers/<name>`. */
+export interface LayerConfig {
+  readonly name: string;
+  readonly description: string;
+  /** Lambda runtimes the layer is built for; the first is the one pip targets. */
+  readonly runtimes: readonly string[];
+  /** Instruction-set architectures the layer is built for; the first is the one pip targets. */
+  readonly architectures: readonly Architecture[];
+}
+
+/** One function under `lambda/<name>`. */
+export interface FunctionConfig {
+  readonly name: string;
+  /** The function stack (one CloudFormation stack per environment) that holds the function. */
+  readonly stack: string;
+  readonly description: string;
+  /** Names of the layers the function uses, in the order Lambda applies them. */
+  readonly layers: readonly string[];
+  /** @default python3.13 */
+  readonly runtime: string;
+  /** @default arm64 */
+  readonly architecture: Architecture;
+  /** `module.function` inside `lambda/<name>/`. @default handler.handler */
+  readonly handler: string;
+  /** @default 256 */
+  readonly memorySize: number;
+  /** @default 10 */
+  readonly timeoutSeconds: number;
+  /** @default 30 */
+  readonly logRetentionDays: number;
+}
+
+/** The whole, validated configuration. */
+export interface AppConfig {
+  /** Short lower-case name of the application, the first segment of every SSM name. */
+  readonly appName: string;
+  readonly pipeline: PipelineConfig;
+  /** In promotion order. */
+  readonly environments: readonly EnvironmentConfig[];
+  readonly layers: readonly LayerConfig[];
+  readonly functions: readonly FunctionConfig[];
+}
+
+/** Defaults of the settings a function may leave out. */
+export const FUNCTION_DEFAULTS = {
+  runtime: 'python3.13',
+  architecture: 'arm64' as Architecture,
+  handler: 'handler.handler',
+  memorySize: 256,
+  timeoutSeconds: 10,
+  logRetentionDays: 30,
+} as const;
+
+/** Defaults of the settings a layer may leave out. */
+export const LAYER_DEFAULTS = {
+  runtimes: [FUNCTION_DEFAULTS.runtime],
+  architectures: [FUNCTION_DEFAULTS.architecture],
+} as const;
+
+const NAME = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
+const ACCOUNT = /^\d{12}$/;
+const CONNECTION_ARN =
+  /^arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
+const HANDLER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+/** Lambda's valid CloudWatch Logs retention periods, in days. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
+
+/** Options of {@link parseConfig}. */
+export interface ParseConfigOptions {
+  /** The project's root folder, holding `layers/` and `lambda/`; their folders are checked against the config. */
+  readonly projectRoot: string;
+}
+
+/**
+ * Checks the raw `config` context value and returns the typed configuration.
+ * @throws ConfigError listing every problem found, each naming the setting, the value and the fix.
+ */
+export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfig {
+  const c = new Checker();
+  const root = c.object(raw, CONFIG_CONTEXT_KEY, 'add a "config" object to the "context" of cdk.json');
+  if (!root) {
+    c.throwIfAny();
+  }
+  const r = root ?? {};
+
+  const appName = c.name(r.appName, 'config.appName', 24);
+  const pipeline = parsePipeline(c, r.pipeline);
+  const environments = parseEnvironments(c, r.environments);
+  const layers = parseLayers(c, r.layers, options.projectRoot);
+  const functions = parseFunctions(c, r.functions, layers, options.projectRoot);
+  unconfiguredFolders(c, options.projectRoot, 'layers', layers.map((l) => l.name));
+  unconfiguredFolders(c, options.projectRoot, 'lambda', functions.map((f) => f.name));
+
+  c.throwIfAny();
+  return { appName: appName!, pipeline: pipeline!, environments, layers, functions };
+}
+
+function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefined {
+  const p = c.object(raw, 'config.pipeline', 'add "pipeline": { "account", "region", "source" }');
+  if (!p) return undefined;
+  const account = c.account(p.account, 'config.pipeline.account');
+  const region = c.region(p.region, 'config.pipeline.region');
+  const source = parseSource(c, p.source);
+  return account && region && source ? { account, region, source } : undefined;
+}
+
+function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
+  const s = c.object(raw, 'config.pipeline.source', 'add "source": { "type", "repository", "branch", ... }');
+  if (!s) return undefined;
+  const type = c.oneOf(s.type, 'config.pipeline.source.type', ['codeconnections', 'codecommit']);
+  const repository = c.nonEmptyString(s.repository, 'config.pipeline.source.repository',
+    type === 'codecommit' ? 'the name of the CodeCommit repository' : 'the repository as "owner/name"');
+  const branch = c.nonEmptyString(s.branch, 'config.pipeline.source.branch', 'the branch that runs the pipeline, e.g. "main"');
+  if (type === 'codeconnections') {
+    if (repository && !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+      c.problem('config.pipeline.source.repository', repository, 'is not "owner/name"', 'write the repository as "owner/name", e.g. "my-org/my-repo"');
+    }
+    const connectionArn = c.matching(s.connectionArn, 'config.pipeline.source.connectionArn', CONNECTION_ARN,
+      'is not a CodeConnections connection ARN',
+      'create a connection (Developer Tools > Settings > Connections) and paste its ARN, "arn:aws:codeconnections:<region>:<account>:connection/<id>"');
+    return repository && branch && connectionArn ? { type, repository, branch, connectionArn } : undefined;
+  }
+  if (type === 'codecommit') {
+    return repository && branch ? { type, repository, branch } : undefined;
+  }
+  return undefined;
+}
+
+function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    c.problem('config.environments', raw, 'must list at least one environment',
+      'add [{ "name": "dev", "account": "<12 digits>", "region": "<region>" }, ...] in promotion order');
+    return [];
+  }
+  const seen = new Set<string>();
+  const out: EnvironmentConfig[] = [];
+  raw.forEach((item, i) => {
+    const at = `config.environments[${i}]`;
+    const e = c.object(item, at, 'each environment is an object { "name", "account", "region" }');
+    if (!e) return;
+    const name = c.name(e.name, `${at}.name`, 16);
+    if (name && seen.has(name)) {
+      c.problem(`${at}.name`, name, 'is used by an earlier environment', 'give every environment a unique name');
+    }
+    if (name) seen.add(name);
+    const account = c.account(e.account, `${at}.account`);
+    const region = c.region(e.region, `${at}.region`);
+    const requiresApproval = c.boolean(e.requiresApproval, `${at}.requiresApproval`, false);
+    if (name && account && region) out.push({ name, account, region, requiresApproval });
+  });
+  return out;
+}
+
+function parseLayers(c: Checker, raw: unknown, projectRoot: string): LayerConfig[] {
+  const layers = c.object(raw, 'config.layers', 'add "layers": { "<name>": { "runtimes": [...], "architectures": [...] } }');
+  if (!layers) return [];
+  if (Object.keys(layers).length === 0) {
+    c.problem('config.layers', raw, 'declares no layer', 'declare at least one layer, one per folder under layers/');
+  }
+  const out: LayerConfig[] = [];
+  for (const [name, value] of Object.entries(layers)) {
+    const at = `config.layers.${name}`;
+    const validName = c.name(name, `${at} (the layer name)`, 40);
+    const l = c.object(value, at, 'each layer is an object { "description", "runtimes", "architectures" }');
+    if (!l) continue;
+    const description = c.optionalString(l.description, `${at}.description`, `The ${name} layer`, 200);
+    const runtimes = c.list(l.runtimes, `${at}.runtimes`, LAYER_DEFAULTS.runtimes, (v, p) => c.runtime(v, p));
+    const architectures = c.list(l.architectures, `${at}.architectures`, LAYER_DEFAULTS.architectures, (v, p) => c.architecture(v, p));
+    if (validName) {
+      for (const problem of layerFolderProblems(projectRoot, name)) c.add(problem);
+      out.push({ name, description, runtimes, architectures });
+    }
+  }
+  return out;
+}
+
+function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], projectRoot: string): FunctionConfig[] {
+  const functions = c.object(raw, 'config.functions', 'add "functions": { "<name>": { "stack", "layers" } }');
+  if (!functions) return [];
+  if (Object.keys(functions).length === 0) {
+    c.problem('config.functions', raw, 'declares no function', 'declare at least one function, one per folder under lambda/');
+  }
+  const layerByName = new Map(layers.map((l) => [l.name, l]));
+  const out: FunctionConfig[] = [];
+  for (const [name, value] of Object.entries(functions)) {
+    const at = `config.functions.${name}`;
+    const validName = c.name(name, `${at} (the function name)`, 40);
+    const f = c.object(value, at, 'each function is an object { "stack", "layers", ... }');
+    if (!f) continue;
+    const stack = c.name(f.stack, `${at}.stack`, 30);
+    const description = c.optionalString(f.description, `${at}.description`, `The ${name} function`, 256);
+    const runtime = f.runtime === undefined ? FUNCTION_DEFAULTS.runtime : c.runtime(f.runtime, `${at}.runtime`);
+    const architecture = f.architecture === undefined ? FUNCTION_DEFAULTS.architecture : c.architecture(f.architecture, `${at}.architecture`);
+    const handler = f.handler === undefined ? FUNCTION_DEFAULTS.handler
+      : c.matching(f.handler, `${at}.handler`, HANDLER, 'is not "module.function"', 'name the handler as "module.function", e.g. "handler.handler"');
+    const memorySize = c.integer(f.memorySize, `${at}.memorySize`, FUNCTION_DEFAULTS.memorySize, 128, 10240, 'MB');
+    const timeoutSeconds = c.integer(f.timeoutSeconds, `${at}.timeoutSeconds`, FUNCTION_DEFAULTS.timeoutSeconds, 1, 900, 'seconds');
+    const logRetentionDays = f.logRetentionDays === undefined ? FUNCTION_DEFAULTS.logRetentionDays
+      : c.oneOf(f.logRetentionDays, `${at}.logRetentionDays`, LOG_RETENTION_DAYS);
+    const fnLayers = c.list(f.layers, `${at}.layers`, undefined, (v, p) => c.nonEmptyString(v, p, 'a layer name'));
+    if (fnLayers.length === 0 && Array.isArray(f.layers)) {
+      c.problem(`${at}.layers`, f.layers, 'is empty', 'list the layers the function uses, e.g. ["common"]');
+    }
+    if (fnLayers.length > 5) {
+      c.problem(`${at}.layers`, fnLayers, 'lists more than 5 layers', 'Lambda attaches at most 5 layers to a function; merge some');
+    }
+    fnLayers.forEach((layerName, i) => {
+      const layer = layerByName.get(layerName);
+      if (!layer) {
+        c.problem(`${at}.layers[${i}]`, layerName, 'names no declared layer',
+          `use one of ${[...layerByName.keys()].map((n) => `"${n}"`).join(', ') || '(none declared)'}, or declare it under config.layers`);
+        return;
+      }
+      if (runtime && !layer.runtimes.includes(runtime)) {
+        c.problem(`${at}.runtime`, runtime, `is not among the runtimes of layer "${layerName}" (${layer.runtimes.join(', ')})`,
+          `add "${runtime}" to config.layers.${layerName}.runtimes, or give the function one of those runtimes`);
+      }
+      if (architecture && !layer.architectures.includes(architecture)) {
+        c.problem(`${at}.architecture`, architecture, `is not among the architectures of layer "${layerName}" (${layer.architectures.join(', ')})`,
+          `add "${architecture}" to config.layers.${layerName}.architectures, or give the function one of those architectures`);
+      }
+    });
+    if (new Set(fnLayers).size !== fnLayers.length) {
+      c.problem(`${at}.layers`, fnLayers, 'names a layer twice', 'list each layer once');
+    }
+    if (validName && handler) {
+      const moduleFile = `${handler.split('.').slice(0, -1).join('/')}.py`;
+      const handlerFile = `lambda/${name}/${moduleFile}`;
+      if (!fs.existsSync(path.join(functionCodeDir(projectRoot, name), moduleFile))) {
+        c.problem(`${at}.handler`, handler, `has no module file ${handlerFile}`,
+          `create ${handlerFile}, or point "handler" at the module that defines the function`);
+      }
+    }
+    if (validName && stack && runtime && architecture && handler && memorySize && timeoutSeconds && logRetentionDays) {
+      out.push({ name, stack, description, layers: fnLayers, runtime, architecture, handler, memorySize, timeoutSeconds, logRetentionDays });
+    }
+  }
+  return out;
+}
+
+function unconfiguredFolders(c: Checker, projectRoot: string, folder: 'layers' | 'lambda', configured: string[]) {
+  const dir = path.join(projectRoot, folder);
+  if (!fs.existsSync(dir)) return;
+  const known = new Set(configured);
+  const key = folder === 'layers' ? 'config.layers' : 'config.functions';
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name.startsWith('_') || entry.name === '__pycache__') continue;
+    if (!known.has(entry.name)) {
+      c.problem(key, entry.name, `has no entry for the folder ${folder}/${entry.name}`,
+        `declare "${entry.name}" under ${key}, or remove the folder`);
+    }
+  }
+}
+
+/** Walks untyped JSON, remembering every problem instead of stopping at the first. */
+class Checker {
+  private readonly problems: Problem[] = [];
+
+  add(problem: Problem) {
+    this.problems.push(problem);
+  }
+
+  problem(setting: string, value: unknown, message: string, fix: string) {
+    this.problems.push({ setting, value, message, fix });
+  }
+
+  throwIfAny() {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+
+  object(v: unknown, at: string, fix: string): Record<string, unknown> | undefined {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+    this.problem(at, v, v === undefined ? 'is missing' : 'is not an object', fix);
+    return undefined;
+  }
+
+  nonEmptyString(v: unknown, at: string, what: string): string | undefined {
+    if (typeof v === 'string' && v.trim() !== '') return v;
+    this.problem(at, v, v === undefined ? 'is missing' : 'must be a non-empty string', `set it to ${what}`);
+    return undefined;
+  }
+
+  optionalString(v: unknown, at: string, fallback: string, max: number): string {
+    if (v === undefined) return fallback;
+    if (typeof v === 'string' && v.length <= max) return v;
+    this.problem(at, v, `must be a string of at most ${max} characters`, 'shorten it, or leave it out for the default');
+    return fallback;
+  }
+
+  name(v: unknown, at: string, max: number): string | undefined {
+    if (typeof v === 'string' && NAME.test(v) && v.length <= max) return v;
+    this.problem(at, v, v === undefined ? 'is missing' : `is not a valid name`,
+      `use lower-case letters, digits and inner hyphens, starting with a letter, at most ${max} characters (e.g. "orders")`);
+    return undefined;
+  }
+
+  account(v: unknown, at: string): string | undefined {
+    return this.matching(v, at, ACCOUNT, 'is not a 12-digit AWS account id',
+      'write the account id as a string of 12 digits, e.g. "123456789012" (keep leading zeros)');
+  }
+
+  region(v: unknown, at: string): string | undefined {
+    if (typeof v === 'string' && KNOWN_REGIONS.has(v)) return v;
+    this.problem(at, v, v === undefined ? 'is missing' : 'is not a known AWS region', 'use a region code such as "eu-west-1" or "us-east-1"');
+    return undefined;
+  }
+
+  runtime(v: unknown, at: string): string | undefined {
+    return this.oneOf(v, at, PYTHON_RUNTIMES);
+  }
+
+  architecture(v: unknown, at: string): Architecture | undefined {
+    return this.oneOf(v, at, ARCHITECTURES);
+  }
+
+  boolean(v: unknown, at: string, fallback: boolean): boolean {
+    if (v === undefined) return fallback;
+    if (typeof v === 'boolean') return v;
+    this.problem(at, v, 'is not a boolean', 'write true or false, without quotes');
+    return fallback;
+  }
+
+  integer(v: unknown, at: string, fallback: number, min: number, max: number, unit: string): number | undefined {
+    if (v === undefined) return fallback;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    this.problem(at, v, `is not a whole number of ${unit} from ${min} to ${max}`, `set a whole number from ${min} to ${max}`);
+    return undefined;
+  }
+
+  oneOf<T extends string | number>(v: unknown, at: string, allowed: readonly T[]): T | undefined {
+    if (allowed.includes(v as T)) return v as T;
+    this.problem(at, v, v === undefined ? 'is missing' : 'is not allowed', `use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+    return undefined;
+  }
+
+  matching(v: unknown, at: string, re: RegExp, message: string, fix: string): string | undefined {
+    if (typeof v === 'string' && re.test(v)) return v;
+    this.problem(at, v, v === undefined ? 'is missing' : message, fix);
+    return undefined;
+  }
+
+  /** A list whose every item passes `item`; `fallback` when left out (undefined fallback: required). */
+  list<T>(v: unknown, at: string, fallback: readonly T[] | undefined, item: (v: unknown, at: string) => T | undefined): T[] {
+    if (v === undefined && fallback) return [...fallback];
+    if (!Array.isArray(v) || (fallback && v.length === 0)) {
+      this.problem(at, v, v === undefined ? 'is missing' : fallback ? 'must be a non-empty list' : 'is not a list', 'write a JSON list, e.g. ["..."]');
+      return [];
+    }
+    const out: T[] = [];
+    v.forEach((x, i) => {
+      const ok = item(x, `${at}[${i}]`);
+      if (ok !== undefined) out.push(ok);
+    });
+    if (new Set(out).size !== out.length && fallback) {
+      this.problem(at, v, 'lists a value twice', 'list each value once');
+    }
+    return out;
+  }
+}

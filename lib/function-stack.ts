@@ -1,0 +1,71 @@
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { FunctionConfig } from './config';
+import { functionCodeDir } from './project-layout';
+import { functionEnvironment, pascalCase } from './naming';
+import { AttachedLayer, PythonFunction } from './python-function';
+import type { LayerReference } from './shared-layers-stack';
+
+/** Props of {@link FunctionStack}. */
+export interface FunctionStackProps extends StackProps {
+  readonly appName: string;
+  readonly environmentName: string;
+  /** The functions of this stack. */
+  readonly functions: readonly FunctionConfig[];
+  /** The layers the environment's layer stack publishes. */
+  readonly layers: readonly LayerReference[];
+  /** The project's root folder, holding `lambda/`. */
+  readonly projectRoot: string;
+}
+
+/**
+ * A group of functions deployed together. Each layer's ARN comes from its SSM parameter as a CloudFormation
+ * parameter of type `AWS::SSM::Parameter::Value<String>`, resolved at every deploy: never an export, never a value
+ * cached at synth.
+ */
+export class FunctionStack extends Stack {
+  readonly functions: ReadonlyMap<string, PythonFunction>;
+
+  constructor(scope: Construct, id: string, props: FunctionStackProps) {
+    super(scope, id, props);
+    const references = new Map(props.layers.map((l) => [l.name, l]));
+    const imported = new Map<string, AttachedLayer>();
+    const attach = (name: string): AttachedLayer => {
+      const reference = references.get(name);
+      if (!reference) {
+        // parseConfig rejects a function naming an undeclared layer; this guards direct use of the construct.
+        throw new Error(`FunctionStack ${id}: no layer "${name}" among ${[...references.keys()].join(', ')}`);
+      }
+      let layer = imported.get(name);
+      if (!layer) {
+        const arn = ssm.StringParameter.valueForStringParameter(this, reference.parameterName);
+        layer = {
+          name,
+          fingerprint: reference.fingerprint,
+          layerVersion: lambda.LayerVersion.fromLayerVersionArn(this, `${pascalCase(name)}Layer`, arn),
+        };
+        imported.set(name, layer);
+      }
+      return layer;
+    };
+
+    const functions = new Map<string, PythonFunction>();
+    for (const config of props.functions) {
+      const layers = config.layers.map(attach);
+      const fn = new PythonFunction(this, pascalCase(config.name), {
+        config,
+        codePath: functionCodeDir(props.projectRoot, config.name),
+        layers,
+        environment: functionEnvironment(props.appName, props.environmentName, layers),
+      });
+      new CfnOutput(this, `${pascalCase(config.name)}FunctionName`, {
+        value: fn.function.functionName,
+        description: `Name of the ${config.name} function`,
+      });
+      functions.set(config.name, fn);
+    }
+    this.functions = functions;
+  }
+}

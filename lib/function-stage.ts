@@ -1,0 +1,52 @@
+import { Stage, StageProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { FunctionConfig } from './config';
+import { FunctionStack } from './function-stack';
+import type { LayerStage } from './layer-stage';
+import { pascalCase } from './naming';
+
+/** Props of {@link FunctionStage}. */
+export interface FunctionStageProps extends StageProps {
+  readonly appName: string;
+  /**
+   * The layer stage of the same environment. CloudFormation cannot order stacks of different stages, so this is
+   * the explicit dependency: the pipeline deploys this stage in a wave after that stage's wave.
+   */
+  readonly layerStage: LayerStage;
+  /** The function stacks of this stage: stack name to its functions. */
+  readonly stacks: ReadonlyMap<string, readonly FunctionConfig[]>;
+  readonly projectRoot: string;
+}
+
+/** The function stacks of one environment (or a slice of them), deployed in a wave after the layer stage. */
+export class FunctionStage extends Stage {
+  readonly layerStage: LayerStage;
+  readonly functionStacks: readonly FunctionStack[];
+
+  constructor(scope: Construct, id: string, props: FunctionStageProps) {
+    super(scope, id, props);
+    this.layerStage = props.layerStage;
+    const environment = props.layerStage.environment;
+    this.functionStacks = [...props.stacks].map(
+      ([stackName, functions]) =>
+        new FunctionStack(this, pascalCase(stackName), {
+          appName: props.appName,
+          environmentName: environment.name,
+          functions,
+          layers: props.layerStage.references,
+          projectRoot: props.projectRoot,
+          env: { account: environment.account, region: environment.region },
+          description: `${props.appName} functions: ${stackName} (${environment.name})`,
+        }),
+    );
+  }
+}
+
+/** Groups functions by their `stack` setting, in the order the stacks first appear. */
+export function functionStacksOf(functions: readonly FunctionConfig[]): Map<string, FunctionConfig[]> {
+  const stacks = new Map<string, FunctionConfig[]>();
+  for (const fn of functions) {
+    stacks.set(fn.stack, [...(stacks.get(fn.stack) ?? []), fn]);
+  }
+  return stacks;
+}

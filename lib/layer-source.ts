@@ -1,0 +1,117 @@
+/**
+ * Where a layer's content comes from at synth: the build in `build/layers/<layer>` when it is current, the layer's
+ * own source in `layers/<layer>` otherwise (with a warning, or an error in strict mode).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { LayerConfig } from './config';
+import { ConfigError, Problem } from './config-error';
+import { builtFingerprint, isIgnoredEntry, sourceFingerprint } from './layer-fingerprint';
+import { LayerManifest, MANIFEST_FILE } from './layer-manifest';
+import { layerBuildDir, layerSourceDir } from './project-layout';
+
+/** Context key of the strict switch: `cdk synth -c strictLayers=true` fails on a layer that is not built. */
+export const STRICT_LAYERS_CONTEXT_KEY = 'strictLayers';
+
+/** The command that builds layers, as users and the pipeline run it. */
+export const BUILD_LAYERS_COMMAND = 'npm run build:layers';
+
+/**
+ * Asset exclusions (git-ignore syntax) shared by built and source layers: only `python/` goes into the zip, so Lambda
+ * mounts it at `/opt/python`; a build's manifest, a layer's requirements and tests stay out.
+ */
+export const LAYER_ASSET_EXCLUDE = ['/*', '!/python/', '__pycache__/', '*.pyc', '.DS_Store'];
+
+/** Problems with a layer's source folder: Lambda needs `python/` at the top of the layer, holding code. */
+export function layerFolderProblems(projectRoot: string, layer: string): Problem[] {
+  const rel = `layers/${layer}`;
+  const dir = layerSourceDir(projectRoot, layer);
+  const python = path.join(dir, 'python');
+  if (!fs.existsSync(dir)) {
+    return [{ setting: `config.layers.${layer}`, value: undefined, message: `has no folder ${rel}`,
+      fix: `create ${rel}/python/ with the layer's code, or remove the layer from the config` }];
+  }
+  if (!fs.existsSync(python) || !fs.statSync(python).isDirectory()) {
+    return [{ setting: `config.layers.${layer}`, value: undefined, message: `has no ${rel}/python/ folder`,
+      fix: `put the layer's modules in ${rel}/python/ (Lambda mounts it as /opt/python); third-party packages go in ${rel}/requirements.txt` }];
+  }
+  if (fs.readdirSync(python).filter((n) => !isIgnoredEntry(n)).length === 0) {
+    return [{ setting: `config.layers.${layer}`, value: undefined, message: `has an empty ${rel}/python/ folder`,
+      fix: `put at least one module or package in ${rel}/python/` }];
+  }
+  return [];
+}
+
+/** What synth packages for one layer. */
+export interface LayerContent {
+  readonly layer: LayerConfig;
+  /** `built` when `build/layers/<layer>` is current, `source` otherwise. */
+  readonly kind: 'built' | 'source';
+  /** The folder whose `python/` becomes the layer (see {@link LAYER_ASSET_EXCLUDE}). */
+  readonly assetPath: string;
+  /** The layer fingerprint: built or source, see `layer-fingerprint.ts`. */
+  readonly fingerprint: string;
+  /** The build's manifest, when built. */
+  readonly manifest?: LayerManifest;
+  /** Why the source is used: said as a warning at synth. */
+  readonly warning?: string;
+}
+
+/** Options of {@link resolveLayerContents}. */
+export interface ResolveLayerOptions {
+  readonly projectRoot: string;
+  /**
+   * Fail instead of falling back to a layer's source when it is not built, or its build is stale (the pipeline).
+   * @default false
+   */
+  readonly strict?: boolean;
+}
+
+/**
+ * Decides, once per synth, what each layer is made of, and fingerprints it.
+ * @throws ConfigError in strict mode, listing every layer that is not built or whose build is stale.
+ */
+export function resolveLayerContents(layers: readonly LayerConfig[], options: ResolveLayerOptions): LayerContent[] {
+  const problems: Problem[] = [];
+  const contents = layers.map((layer): LayerContent => {
+    const source = layerSourceDir(options.projectRoot, layer.name);
+    const fromSource = (reason: string): LayerContent => {
+      if (options.strict) {
+        problems.push({ setting: `layer "${layer.name}"`, value: undefined, message: reason,
+          fix: `run "${BUILD_LAYERS_COMMAND} -- ${layer.name}" before synth (strict mode packages built layers only)` });
+      }
+      return {
+        layer, kind: 'source', assetPath: source, fingerprint: sourceFingerprint(source, layer),
+        warning: fs.existsSync(path.join(source, 'requirements.txt'))
+          ? `Layer "${layer.name}" ${reason}: packaging its source (layers/${layer.name}/python) without the packages of `
+            + `its requirements.txt. Run "${BUILD_LAYERS_COMMAND}" to build it as the pipeline does.`
+          : undefined,
+      };
+    };
+
+    const buildDir = layerBuildDir(options.projectRoot, layer.name);
+    const manifestFile = path.join(buildDir, MANIFEST_FILE);
+    if (!fs.existsSync(manifestFile)) return fromSource('is not built');
+    const manifest = readManifest(manifestFile);
+    if (!manifest) return fromSource(`has an unreadable build/layers/${layer.name}/${MANIFEST_FILE}`);
+    if (manifest.sourceFingerprint !== sourceFingerprint(source, layer)) {
+      return fromSource('was built from other source, runtimes or architectures than it has now (its build is stale)');
+    }
+    const fingerprint = builtFingerprint(buildDir, layer);
+    if (fingerprint !== manifest.fingerprint) {
+      return fromSource(`has a build whose python/ was changed after it was built (fingerprint ${fingerprint}, manifest says ${manifest.fingerprint})`);
+    }
+    return { layer, kind: 'built', assetPath: buildDir, fingerprint, manifest };
+  });
+  if (problems.length > 0) throw new ConfigError(problems, 'Strict synth (the pipeline\'s)');
+  return contents;
+}
+
+function readManifest(file: string): LayerManifest | undefined {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as LayerManifest;
+    return manifest.formatVersion === 1 && typeof manifest.fingerprint === 'string' ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Every cdk-nag finding this project acknowledges instead of fixing, with why it is safe: one list per concern,
+ * each entry one finding id. Applied on the narrowest construct by the code that creates it.
+ */
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/** An acknowledged finding: one finding id and the reason it is safe. */
+export interface NagAcknowledgement {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** Findings on the application's functions. */
+export const FUNCTION_ACKNOWLEDGEMENTS = {
+  pinnedRuntime: {
+    id: 'AwsSolutions-L1',
+    reason:
+      'The runtime is pinned in config.functions.<name>.runtime on purpose: the layers it uses carry native wheels ' +
+      'built for that Python version, so the runtime moves with the layers, in one reviewed change. ' +
+      'The configuration check rejects runtimes Lambda has deprecated.',
+  },
+} satisfies Record<string, NagAcknowledgement>;
+
+/** Records acknowledgements on one construct. */
+export function acknowledge(scope: IConstruct, ...acknowledgements: NagAcknowledgement[]): void {
+  Validations.of(scope).acknowledge(...acknowledgements);
+}

@@ -1,0 +1,49 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { LayerContent } from './layer-source';
+import { layerArnParameterName, pascalCase } from './naming';
+import { PythonLayer } from './python-layer';
+
+/** What a function stack needs to know of one published layer: where to read its ARN, and its fingerprint. */
+export interface LayerReference {
+  readonly name: string;
+  /** The SSM parameter that holds the ARN of the layer's current version. */
+  readonly parameterName: string;
+  readonly fingerprint: string;
+}
+
+/** Props of {@link SharedLayersStack}. */
+export interface SharedLayersStackProps extends StackProps {
+  readonly appName: string;
+  readonly environmentName: string;
+  /** Every layer of the project, resolved once per synth. */
+  readonly layers: readonly LayerContent[];
+}
+
+/**
+ * One environment's layers: a retained `LayerVersion` per layer, and an SSM parameter per layer holding the ARN of
+ * its current version. Function stacks read the parameters; nothing is exported, so no stack ever locks a layer.
+ */
+export class SharedLayersStack extends Stack {
+  readonly references: readonly LayerReference[];
+
+  constructor(scope: Construct, id: string, props: SharedLayersStackProps) {
+    super(scope, id, props);
+    this.references = props.layers.map((content) => {
+      const name = content.layer.name;
+      const construct = new PythonLayer(this, pascalCase(name), {
+        content,
+        layerVersionName: `${props.appName}-${props.environmentName}-${name}`,
+      });
+      const parameterName = layerArnParameterName(props.appName, props.environmentName, name);
+      new ssm.StringParameter(construct, 'ArnParameter', {
+        parameterName,
+        stringValue: construct.layerVersion.layerVersionArn,
+        description: `ARN of the current version of the ${name} layer (${props.appName}, ${props.environmentName}). Written by ${this.stackName}.`,
+        tier: ssm.ParameterTier.STANDARD,
+      });
+      return { name, parameterName, fingerprint: construct.fingerprint };
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
+import { parse } from 'yaml';
+import type { Architecture } from '../lib/runtimes';
+
+/** The buildspec of the layer build, beside the project's other buildspecs. */
+export const LAYER_BUILDSPEC = path.join(__dirname, '..', 'buildspecs', 'layer-build.yml');
+
+/** The Amazon Linux 2023 CodeBuild image of each architecture: the OS family Lambda runs on. */
+export const LAYER_BUILD_IMAGES: Record<Architecture, codebuild.IBuildImage> = {
+  x86_64: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
+  arm64: codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0,
+};
+
+/** Props of {@link LayerBuildStep}. */
+export interface LayerBuildStepProps {
+  readonly input: IFileSetProducer;
+  /** The layers whose first architecture is this one are built by this step. */
+  readonly architecture: Architecture;
+  /** Names of the layers this step builds (documentation in the console; the builder selects by architecture). */
+  readonly layers: readonly string[];
+  /** Where pip's download cache is kept between builds. */
+  readonly cache?: codebuild.Cache;
+}
+
+/**
+ * Builds the layers of one architecture with `buildspecs/layer-build.yml` on Amazon Linux, so native wheels match
+ * Lambda's. Its output, `build/layers`, goes into synth, so the assets are the built layers.
+ */
+export class LayerBuildStep extends CodeBuildStep {
+  constructor(id: string, props: LayerBuildStepProps) {
+    super(id, {
+      input: props.input,
+      commands: [],
+      partialBuildSpec: codebuild.BuildSpec.fromObject(parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8'))),
+      env: { LAYER_ARCHITECTURE: props.architecture, LAYERS: props.layers.join(' ') },
+      buildEnvironment: {
+        buildImage: LAYER_BUILD_IMAGES[props.architecture],
+        computeType: codebuild.ComputeType.MEDIUM,
+      },
+      cache: props.cache,
+      timeout: Duration.minutes(30),
+      primaryOutputDirectory: 'build/layers',
+    });
+  }
+}

@@ -1,0 +1,78 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import { CodePipeline } from 'aws-cdk-lib/pipelines';
+import { Construct } from 'constructs';
+import type { AppConfig } from '../lib/config';
+import type { LayerContent } from '../lib/layer-source';
+import type { Architecture } from '../lib/runtimes';
+import { AccessLogsBucket } from './access-logs';
+import { createEnvironmentStages, EnvironmentStages } from './environment-stages';
+import { LayerBuildStep } from './layer-build-step';
+import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
+import { promotionApproval } from './promotion-approval';
+import { pipelineSource } from './source';
+import { SynthStep } from './synth-step';
+
+/**
+ * CodePipeline allows 50 actions in a stage; a stack deploys with two (create and execute a change set). Function
+ * stacks beyond this many are split across consecutive waves of the same environment.
+ */
+export const MAX_STACKS_PER_WAVE = 24;
+
+/** Props of {@link PipelineStack}. */
+export interface PipelineStackProps extends StackProps {
+  readonly config: AppConfig;
+  /** Every layer, resolved once per synth (built or source). */
+  readonly layers: readonly LayerContent[];
+  /** The project's root folder. */
+  readonly projectRoot: string;
+  /** The CDK CLI version the pipeline runs: the project's own. */
+  readonly cliVersion: string;
+}
+
+/**
+ * The stack deployed once by hand (`cdk deploy PipelineStack`); from then on every push runs the pipeline, which
+ * updates itself first. Source -> layer builds on Amazon Linux -> synth with the built layers -> self-mutation ->
+ * assets -> for each environment: [approval], layers wave, function wave(s).
+ */
+export class PipelineStack extends Stack {
+  readonly pipeline: CodePipeline;
+  readonly environments: readonly EnvironmentStages[];
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const source = pipelineSource(this, config.pipeline.source);
+
+    const layerBuilds = new Map<Architecture, LayerBuildStep>();
+    for (const architecture of [...new Set(config.layers.map((l) => l.architectures[0]))].sort()) {
+      const layers = config.layers.filter((l) => l.architectures[0] === architecture).map((l) => l.name);
+      layerBuilds.set(architecture, new LayerBuildStep(`BuildLayers-${architecture}`, { input: source, architecture, layers }));
+    }
+
+    this.pipeline = new CodePipeline(this, 'Pipeline', {
+      pipelineName: `${config.appName}-pipeline`,
+      pipelineType: codepipeline.PipelineType.V2,
+      synth: new SynthStep('Synth', { input: source, layerBuilds }),
+      selfMutation: true,
+      cliVersion: props.cliVersion,
+      crossAccountKeys: true,
+      enableKeyRotation: true,
+      publishAssetsInParallel: false,
+      useChangeSets: true,
+    });
+
+    this.environments = createEnvironmentStages(this, { ...props, maxStacksPerStage: MAX_STACKS_PER_WAVE });
+    for (const { environment, layerStage, functionStages } of this.environments) {
+      this.pipeline.addStage(layerStage, {
+        pre: environment.requiresApproval ? [promotionApproval(environment, source)] : [],
+      });
+      for (const functionStage of functionStages) {
+        this.pipeline.addStage(functionStage);
+      }
+    }
+    this.pipeline.buildPipeline();
+    new AccessLogsBucket(this, 'AccessLogs').logAccessesOf(this.pipeline.pipeline.artifactBucket, 'artifacts/');
+    acknowledgePipelineFindings(this.pipeline);
+  }
+}

@@ -1,0 +1,133 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { layerArnParameterName, layerFingerprintVariable } from '../lib/naming';
+import { allTemplates, baseConfig, synthApp } from './helpers';
+
+const { created, assembly } = synthApp();
+const config = baseConfig();
+const layerNames = Object.keys(config.layers);
+const environments: { name: string; account: string; region: string }[] = config.environments;
+
+describe('the synthesized app', () => {
+  test('writes the pipeline stack and every stage of every environment', () => {
+    expect(assembly.stacks.map((s) => s.stackName)).toEqual(['PipelineStack']);
+    const stages = assembly.nestedAssemblies.map((a) => a.id);
+    for (const env of ['Dev', 'Prod']) {
+      expect(stages).toContain(`assembly-PipelineStack-${env}-Layers`);
+      expect(stages).toContain(`assembly-PipelineStack-${env}-Functions`);
+    }
+  });
+
+  test('has no export and no Fn::ImportValue anywhere in the assembly', () => {
+    for (const [id, template] of allTemplates(assembly)) {
+      const text = JSON.stringify(template);
+      expect({ id, imports: text.includes('Fn::ImportValue') }).toEqual({ id, imports: false });
+      const exports = Object.values(template.Outputs ?? {}).filter((o: any) => o.Export);
+      expect({ id, exports }).toEqual({ id, exports: [] });
+    }
+  });
+});
+
+describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s', (envName, index) => {
+  const env = created.pipelineStack.environments[index];
+  const layersTemplate = Template.fromStack(env.layerStage.layersStack);
+  const functionTemplates = env.functionStages.flatMap((s) => s.functionStacks.map((stack) => ({ stack, template: Template.fromStack(stack) })));
+
+  test('deploys into its own account and region', () => {
+    expect(env.layerStage.layersStack.account).toBe(environments[index].account);
+    for (const { stack } of functionTemplates) {
+      expect([stack.account, stack.region]).toEqual([environments[index].account, environments[index].region]);
+    }
+  });
+
+  test('publishes one retained LayerVersion per layer', () => {
+    layersTemplate.resourceCountIs('AWS::Lambda::LayerVersion', layerNames.length);
+    const versions = layersTemplate.findResources('AWS::Lambda::LayerVersion');
+    for (const resource of Object.values(versions)) {
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.UpdateReplacePolicy).toBe('Retain');
+    }
+    for (const name of layerNames) {
+      layersTemplate.hasResourceProperties('AWS::Lambda::LayerVersion', {
+        LayerName: `${config.appName}-${envName}-${name}`,
+        CompatibleRuntimes: config.layers[name].runtimes,
+        CompatibleArchitectures: config.layers[name].architectures,
+        Description: Match.stringLikeRegexp(`\\[fingerprint ${fingerprintOf(name)}\\]$`),
+      });
+    }
+  });
+
+  test('writes each layer ARN to its SSM parameter, named by the contract', () => {
+    layersTemplate.resourceCountIs('AWS::SSM::Parameter', layerNames.length);
+    const versions = layersTemplate.findResources('AWS::Lambda::LayerVersion');
+    for (const name of layerNames) {
+      const [logicalId] = Object.entries(versions).find(([, r]) => r.Properties.LayerName.endsWith(`-${name}`))!;
+      layersTemplate.hasResourceProperties('AWS::SSM::Parameter', {
+        Name: `/${config.appName}/${envName}/layers/${name}/arn`,
+        Type: 'String',
+        Value: { Ref: logicalId },
+      });
+    }
+  });
+
+  test('function stacks read layer ARNs from SSM-typed parameters and attach them', () => {
+    expect(functionTemplates.map((f) => f.stack.node.id).sort()).toEqual(['Orders', 'Reports']);
+    for (const { template } of functionTemplates) {
+      const parameters = template.toJSON().Parameters;
+      const functions = template.findResources('AWS::Lambda::Function');
+      expect(Object.keys(functions).length).toBeGreaterThan(0);
+      for (const fn of Object.values(functions)) {
+        const fnName = Object.entries(config.functions).find(([, f]: [string, any]) => f.description === fn.Properties.Description)![0];
+        const expected: string[] = config.functions[fnName].layers;
+        expect(fn.Properties.Layers).toHaveLength(expected.length);
+        fn.Properties.Layers.forEach((ref: { Ref: string }, i: number) => {
+          expect(parameters[ref.Ref]).toEqual({
+            Type: 'AWS::SSM::Parameter::Value<String>',
+            Default: layerArnParameterName(config.appName, envName, expected[i]),
+          });
+          expect(fn.Properties.Environment.Variables[layerFingerprintVariable(expected[i])]).toBe(fingerprintOf(expected[i]));
+        });
+      }
+    }
+  });
+
+  test('every function uses the shared layer, and one uses both', () => {
+    const all = functionTemplates.flatMap(({ template }) => Object.values(template.findResources('AWS::Lambda::Function')));
+    expect(all.every((fn) => fn.Properties.Environment.Variables.LAYER_FINGERPRINT_COMMON)).toBe(true);
+    expect(all.filter((fn) => fn.Properties.Layers.length === 2)).toHaveLength(1);
+  });
+
+  test('functions get production defaults: memory, timeout, runtime, their own log group with retention', () => {
+    for (const { template } of functionTemplates) {
+      for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+        expect(fn.Properties.MemorySize).toBeGreaterThanOrEqual(128);
+        expect(fn.Properties.Timeout).toBeGreaterThan(0);
+        expect(fn.Properties.Runtime).toBe('python3.13');
+        expect(fn.Properties.Architectures).toEqual(['arm64']);
+        expect(fn.Properties.LoggingConfig.LogGroup.Ref).toBeDefined();
+      }
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+    }
+  });
+
+  test('function roles hold no wildcard action or resource and no managed policy', () => {
+    for (const { template } of functionTemplates) {
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+      for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          expect([statement.Action].flat().some((a: string) => a.includes('*'))).toBe(false);
+          expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
+        }
+      }
+    }
+  });
+
+  test('function stages deploy after, and are built from, the layer stage of the same environment', () => {
+    for (const stage of env.functionStages) {
+      expect(stage.layerStage).toBe(env.layerStage);
+    }
+  });
+
+  function fingerprintOf(layer: string): string {
+    return created.pipelineStack.environments[index].layerStage.references.find((r) => r.name === layer)!.fingerprint;
+  }
+});

@@ -1,0 +1,89 @@
+/**
+ * The one test harness: apps built exactly as `cdk synth` builds them (the context of cdk.json, feature flags
+ * included), configuration variants, throw-away copies of the project, and template access.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Stack, Stage } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { createApp, CreatedApp } from '../bin/main';
+import { PROJECT_ROOT } from '../bin/project';
+import { CONFIG_CONTEXT_KEY } from '../lib/config';
+
+/** The context of the committed cdk.json. */
+export function cdkJsonContext(): Record<string, any> {
+  return JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
+}
+
+/** A deep copy of the committed `config`, for a test to change. */
+export function baseConfig(): Record<string, any> {
+  return structuredClone(cdkJsonContext()[CONFIG_CONTEXT_KEY]);
+}
+
+/** Options of {@link synthApp}. */
+export interface TestAppOptions {
+  /** Changes to make to a copy of the committed configuration. */
+  readonly config?: (config: Record<string, any>) => void;
+  /** Context besides `config` (e.g. `strictLayers`). */
+  readonly context?: Record<string, unknown>;
+  readonly projectRoot?: string;
+  readonly outdir?: string;
+}
+
+/** Builds the app as `cdk synth` does, with the context of cdk.json and the given changes. */
+export function buildApp(options: TestAppOptions = {}): CreatedApp {
+  const config = baseConfig();
+  options.config?.(config);
+  return createApp({
+    context: { ...cdkJsonContext(), [CONFIG_CONTEXT_KEY]: config, ...options.context },
+    projectRoot: options.projectRoot,
+    outdir: options.outdir,
+  });
+}
+
+/** Builds and synthesizes the app; returns the cloud assembly of the pipeline stack's app. */
+export function synthApp(options: TestAppOptions = {}): { created: CreatedApp; assembly: CloudAssembly } {
+  const created = buildApp(options);
+  return { created, assembly: created.app.synth() };
+}
+
+/** Every template of an assembly and its nested (stage) assemblies, by artifact id. */
+export function allTemplates(assembly: CloudAssembly): Map<string, any> {
+  const out = new Map<string, any>();
+  for (const stack of assembly.stacks) out.set(stack.hierarchicalId, stack.template);
+  for (const artifact of assembly.nestedAssemblies) {
+    for (const [id, template] of allTemplates(artifact.nestedAssembly)) out.set(id, template);
+  }
+  return out;
+}
+
+/** The templates of every stack of a stage, by construct id. */
+export function stageTemplates(stage: Stage): Map<string, Template> {
+  return new Map(
+    stage.node.children.filter((c): c is Stack => c instanceof Stack).map((stack) => [stack.node.id, Template.fromStack(stack)]),
+  );
+}
+
+/** A throw-away copy of the project's `layers/`, `lambda/` and their surroundings, removed after the test run. */
+export function copyProject(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-project-'));
+  for (const entry of ['layers', 'lambda']) {
+    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), {
+      recursive: true,
+      filter: (src) => !src.includes('__pycache__'),
+    });
+  }
+  return root;
+}
+
+/** Runs `fn` and returns the message of the error it throws (fails the test when nothing is thrown). */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
