@@ -118,7 +118,7 @@ export const LAYER_DEFAULTS = {
   architectures: [FUNCTION_DEFAULTS.architecture],
 } as const;
 
-const NAME = /^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/;
+const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const ACCOUNT = /^\d{12}$/;
 const CONNECTION_ARN =
   /^arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
@@ -150,8 +150,8 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   const environments = parseEnvironments(c, r.environments);
   const layers = parseLayers(c, r.layers, options.projectRoot);
   const functions = parseFunctions(c, r.functions, layers, options.projectRoot);
-  unconfiguredFolders(c, options.projectRoot, 'layers', layers.map((l) => l.name));
-  unconfiguredFolders(c, options.projectRoot, 'lambda', functions.map((f) => f.name));
+  unconfiguredFolders(c, options.projectRoot, 'layers', declaredKeys(r.layers));
+  unconfiguredFolders(c, options.projectRoot, 'lambda', declaredKeys(r.functions));
 
   c.throwIfAny();
   return { appName: appName!, pipeline: pipeline!, environments, layers, functions };
@@ -190,7 +190,7 @@ function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
 
 function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
   if (!Array.isArray(raw) || raw.length === 0) {
-    c.problem('config.environments', raw, 'must list at least one environment',
+    c.problem('config.environments', raw, Array.isArray(raw) ? 'must list at least one environment' : raw === undefined ? 'is missing' : 'is not a list',
       'add [{ "name": "dev", "account": "<12 digits>", "region": "<region>" }, ...] in promotion order');
     return [];
   }
@@ -228,9 +228,11 @@ function parseLayers(c: Checker, raw: unknown, projectRoot: string): LayerConfig
     const description = c.optionalString(l.description, `${at}.description`, `The ${name} layer`, 200);
     const runtimes = c.list(l.runtimes, `${at}.runtimes`, LAYER_DEFAULTS.runtimes, (v, p) => c.runtime(v, p));
     const architectures = c.list(l.architectures, `${at}.architectures`, LAYER_DEFAULTS.architectures, (v, p) => c.architecture(v, p));
+    const listsValid = Array.isArray(l.runtimes ?? []) && runtimes.length === (l.runtimes as unknown[] | undefined ?? runtimes).length
+      && Array.isArray(l.architectures ?? []) && architectures.length === (l.architectures as unknown[] | undefined ?? architectures).length;
     if (validName) {
       for (const problem of layerFolderProblems(projectRoot, name)) c.add(problem);
-      out.push({ name, description, runtimes, architectures });
+      out.push({ name, description, runtimes: listsValid ? runtimes : [], architectures: listsValid ? architectures : [] });
     }
   }
   return out;
@@ -270,14 +272,17 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
       const layer = layerByName.get(layerName);
       if (!layer) {
         c.problem(`${at}.layers[${i}]`, layerName, 'names no declared layer',
-          `use one of ${[...layerByName.keys()].map((n) => `"${n}"`).join(', ') || '(none declared)'}, or declare it under config.layers`);
+          layerByName.size > 0
+            ? `use one of ${[...layerByName.keys()].map((n) => `"${n}"`).join(', ')}, or declare it under config.layers`
+            : 'declare it under config.layers');
         return;
       }
-      if (runtime && !layer.runtimes.includes(runtime)) {
+      // A layer whose own lists are invalid was reported already; comparing with it would blame the function.
+      if (runtime && layer.runtimes.length > 0 && !layer.runtimes.includes(runtime)) {
         c.problem(`${at}.runtime`, runtime, `is not among the runtimes of layer "${layerName}" (${layer.runtimes.join(', ')})`,
           `add "${runtime}" to config.layers.${layerName}.runtimes, or give the function one of those runtimes`);
       }
-      if (architecture && !layer.architectures.includes(architecture)) {
+      if (architecture && layer.architectures.length > 0 && !layer.architectures.includes(architecture)) {
         c.problem(`${at}.architecture`, architecture, `is not among the architectures of layer "${layerName}" (${layer.architectures.join(', ')})`,
           `add "${architecture}" to config.layers.${layerName}.architectures, or give the function one of those architectures`);
       }
@@ -300,6 +305,11 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
   return out;
 }
 
+/** The names written in a config object, valid or not: a folder with an invalid entry is not unconfigured. */
+function declaredKeys(v: unknown): string[] {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v) : [];
+}
+
 function unconfiguredFolders(c: Checker, projectRoot: string, folder: 'layers' | 'lambda', configured: string[]) {
   const dir = path.join(projectRoot, folder);
   if (!fs.existsSync(dir)) return;
@@ -308,7 +318,7 @@ function unconfiguredFolders(c: Checker, projectRoot: string, folder: 'layers' |
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name.startsWith('_') || entry.name === '__pycache__') continue;
     if (!known.has(entry.name)) {
-      c.problem(key, entry.name, `has no entry for the folder ${folder}/${entry.name}`,
+      c.problem(`${key}.${entry.name}`, undefined, `is missing, but the folder ${folder}/${entry.name} exists`,
         `declare "${entry.name}" under ${key}, or remove the folder`);
     }
   }
@@ -345,13 +355,14 @@ class Checker {
   optionalString(v: unknown, at: string, fallback: string, max: number): string {
     if (v === undefined) return fallback;
     if (typeof v === 'string' && v.length <= max) return v;
-    this.problem(at, v, `must be a string of at most ${max} characters`, 'shorten it, or leave it out for the default');
+    this.problem(at, v, `must be a text of at most ${max} characters`, 'write it as a quoted text of that length, or leave it out for the default');
     return fallback;
   }
 
   name(v: unknown, at: string, max: number): string | undefined {
     if (typeof v === 'string' && NAME.test(v) && v.length <= max) return v;
-    this.problem(at, v, v === undefined ? 'is missing' : `is not a valid name`,
+    const message = v === undefined ? 'is missing' : typeof v === 'string' && NAME.test(v) ? `is longer than ${max} characters` : 'is not a valid name';
+    this.problem(at, v, message,
       `use lower-case letters, digits and inner hyphens, starting with a letter, at most ${max} characters (e.g. "orders")`);
     return undefined;
   }
@@ -391,7 +402,7 @@ class Checker {
 
   oneOf<T extends string | number>(v: unknown, at: string, allowed: readonly T[]): T | undefined {
     if (allowed.includes(v as T)) return v as T;
-    this.problem(at, v, v === undefined ? 'is missing' : 'is not allowed', `use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+    this.problem(at, v, v === undefined ? 'is missing' : 'is not one of the allowed values', `use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
     return undefined;
   }
 

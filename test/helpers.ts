@@ -66,9 +66,21 @@ export function stageTemplates(stage: Stage): Map<string, Template> {
   );
 }
 
-/** A throw-away copy of the project's `layers/`, `lambda/` and their surroundings, removed after the test run. */
+const temporaryDirs: string[] = [];
+afterAll(() => {
+  for (const dir of temporaryDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the test file has run. */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+/** A throw-away copy of the project's `layers/` and `lambda/`, removed after the test file has run. */
 export function copyProject(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-project-'));
+  const root = tempDir('layers-project-');
   for (const entry of ['layers', 'lambda']) {
     fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), {
       recursive: true,

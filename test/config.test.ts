@@ -1,0 +1,437 @@
+/**
+ * The validation of the `config` context: every mistake a user can make is reported with the setting it concerns,
+ * all of them at once, and the CDK app prints them without a stack trace.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CONTEXT_ENV, OUTDIR_ENV } from 'aws-cdk-lib/cx-api';
+import { PROJECT_ROOT } from '../bin/project';
+import { CONFIG_CONTEXT_KEY, parseConfig } from '../lib/config';
+import { ConfigError, Problem } from '../lib/config-error';
+import { baseConfig, buildApp, cdkJsonContext, copyProject } from './helpers';
+
+/** The raw, unvalidated `config` object, as a test changes it. */
+type RawConfig = ReturnType<typeof baseConfig>;
+
+/** What a test expects of one reported problem. */
+type ExpectedProblem = Pick<Problem, 'setting' | 'message'>;
+
+/** One wrong configuration, or project, and every problem it must be reported with, in order. */
+interface BadConfig {
+  /** The mistake, as the test is named. */
+  readonly name: string;
+  /** Makes a copy of the committed configuration wrong. */
+  readonly change?: (config: RawConfig) => void;
+  /** Makes a throw-away copy of the project's folders wrong; without it the committed project is checked. */
+  readonly project?: (root: string) => void;
+  readonly problems: readonly ExpectedProblem[];
+}
+
+/** Layers added to a copy of the project, so a function can list six declared layers. */
+const EXTRA_LAYERS = ['extra-1', 'extra-2', 'extra-3', 'extra-4'];
+
+const badConfigs: readonly BadConfig[] = [
+  // The application and the pipeline.
+  {
+    name: 'missing appName',
+    change: (c) => { delete c.appName; },
+    problems: [{ setting: 'config.appName', message: 'is missing' }],
+  },
+  {
+    name: 'appName with upper case and a space',
+    change: (c) => { c.appName = 'Orders App'; },
+    problems: [{ setting: 'config.appName', message: 'is not a valid name' }],
+  },
+  {
+    name: 'pipeline account of 11 digits and a letter',
+    change: (c) => { c.pipeline.account = '11111111111x'; },
+    problems: [{ setting: 'config.pipeline.account', message: 'is not a 12-digit AWS account id' }],
+  },
+  {
+    name: 'unknown pipeline region',
+    change: (c) => { c.pipeline.region = 'eu-west-9'; },
+    problems: [{ setting: 'config.pipeline.region', message: 'is not a known AWS region' }],
+  },
+  {
+    name: 'unknown source type',
+    change: (c) => { c.pipeline.source.type = 'github'; },
+    problems: [{ setting: 'config.pipeline.source.type', message: 'is not one of the allowed values' }],
+  },
+  {
+    name: 'CodeConnections repository without an owner',
+    change: (c) => { c.pipeline.source.repository = 'python-layers-pipeline'; },
+    problems: [{ setting: 'config.pipeline.source.repository', message: 'is not "owner/name"' }],
+  },
+  {
+    name: 'empty branch',
+    change: (c) => { c.pipeline.source.branch = ''; },
+    problems: [{ setting: 'config.pipeline.source.branch', message: 'must be a non-empty string' }],
+  },
+  {
+    name: 'missing connectionArn',
+    change: (c) => { delete c.pipeline.source.connectionArn; },
+    problems: [{ setting: 'config.pipeline.source.connectionArn', message: 'is missing' }],
+  },
+  {
+    name: 'connectionArn with a short connection id',
+    change: (c) => { c.pipeline.source.connectionArn = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/1234'; },
+    problems: [{ setting: 'config.pipeline.source.connectionArn', message: 'is not a CodeConnections connection ARN' }],
+  },
+
+  // Environments.
+  {
+    name: 'environment account of 5 digits',
+    change: (c) => { c.environments[0].account = '12345'; },
+    problems: [{ setting: 'config.environments[0].account', message: 'is not a 12-digit AWS account id' }],
+  },
+  {
+    name: 'environment account written as a number',
+    change: (c) => { c.environments[1].account = 333333333333; },
+    problems: [{ setting: 'config.environments[1].account', message: 'is not a 12-digit AWS account id' }],
+  },
+  {
+    name: 'unknown environment region',
+    change: (c) => { c.environments[1].region = 'mars-north-1'; },
+    problems: [{ setting: 'config.environments[1].region', message: 'is not a known AWS region' }],
+  },
+  {
+    name: 'empty environments list',
+    change: (c) => { c.environments = []; },
+    problems: [{ setting: 'config.environments', message: 'must list at least one environment' }],
+  },
+  {
+    name: 'environments as an object keyed by name',
+    change: (c) => { c.environments = { dev: c.environments[0] }; },
+    problems: [{ setting: 'config.environments', message: 'is not a list' }],
+  },
+  {
+    name: 'two environments of the same name',
+    change: (c) => { c.environments[1].name = 'dev'; },
+    problems: [{ setting: 'config.environments[1].name', message: 'is used by an earlier environment' }],
+  },
+  {
+    name: 'environment name in upper case',
+    change: (c) => { c.environments[0].name = 'Dev'; },
+    problems: [{ setting: 'config.environments[0].name', message: 'is not a valid name' }],
+  },
+  {
+    name: 'environment name longer than 16 characters',
+    change: (c) => { c.environments[1].name = 'production-europe'; },
+    problems: [{ setting: 'config.environments[1].name', message: 'is longer than 16 characters' }],
+  },
+  {
+    name: 'requiresApproval as a string',
+    change: (c) => { c.environments[1].requiresApproval = 'true'; },
+    problems: [{ setting: 'config.environments[1].requiresApproval', message: 'is not a boolean' }],
+  },
+
+  // Functions.
+  {
+    name: 'function naming an undeclared layer',
+    change: (c) => { c.functions['health-check'].layers = ['common', 'utils']; },
+    problems: [{ setting: 'config.functions.health-check.layers[1]', message: 'names no declared layer' }],
+  },
+  {
+    name: 'function with an empty layers list',
+    change: (c) => { c.functions['health-check'].layers = []; },
+    problems: [{ setting: 'config.functions.health-check.layers', message: 'is empty' }],
+  },
+  {
+    name: 'function listing a layer twice',
+    change: (c) => { c.functions['health-check'].layers = ['common', 'common']; },
+    problems: [{ setting: 'config.functions.health-check.layers', message: 'names a layer twice' }],
+  },
+  {
+    name: 'function listing six layers',
+    project: (root) => EXTRA_LAYERS.forEach((layer) => writeLayer(root, layer)),
+    change: (c) => {
+      for (const layer of EXTRA_LAYERS) c.layers[layer] = {};
+      c.functions['price-order'].layers = ['common', 'domain', ...EXTRA_LAYERS];
+    },
+    problems: [{ setting: 'config.functions.price-order.layers', message: 'lists more than 5 layers' }],
+  },
+  {
+    name: 'function runtime that its layer is not built for',
+    change: (c) => { c.functions['health-check'].runtime = 'python3.12'; },
+    problems: [{
+      setting: 'config.functions.health-check.runtime',
+      message: 'is not among the runtimes of layer "common" (python3.13)',
+    }],
+  },
+  {
+    name: 'function runtime that neither of its two layers is built for',
+    change: (c) => { c.functions['price-order'].runtime = 'python3.12'; },
+    problems: [
+      { setting: 'config.functions.price-order.runtime', message: 'is not among the runtimes of layer "common" (python3.13)' },
+      { setting: 'config.functions.price-order.runtime', message: 'is not among the runtimes of layer "domain" (python3.13)' },
+    ],
+  },
+  {
+    name: 'function architecture that one of its layers is not built for',
+    change: (c) => { c.functions['price-order'].architecture = 'x86_64'; },
+    problems: [{
+      setting: 'config.functions.price-order.architecture',
+      message: 'is not among the architectures of layer "common" (arm64)',
+    }],
+  },
+  {
+    name: 'function runtime python2.7',
+    change: (c) => { c.functions['health-check'].runtime = 'python2.7'; },
+    problems: [{ setting: 'config.functions.health-check.runtime', message: 'is not one of the allowed values' }],
+  },
+  {
+    name: 'memorySize below 128 MB',
+    change: (c) => { c.functions['health-check'].memorySize = 64; },
+    problems: [{ setting: 'config.functions.health-check.memorySize', message: 'is not a whole number of MB from 128 to 10240' }],
+  },
+  {
+    name: 'timeoutSeconds with a fraction',
+    change: (c) => { c.functions['health-check'].timeoutSeconds = 2.5; },
+    problems: [{ setting: 'config.functions.health-check.timeoutSeconds', message: 'is not a whole number of seconds from 1 to 900' }],
+  },
+  {
+    name: 'logRetentionDays that CloudWatch Logs does not offer',
+    change: (c) => { c.functions['health-check'].logRetentionDays = 31; },
+    problems: [{ setting: 'config.functions.health-check.logRetentionDays', message: 'is not one of the allowed values' }],
+  },
+  {
+    name: 'handler without a module',
+    change: (c) => { c.functions['health-check'].handler = 'handler'; },
+    problems: [{ setting: 'config.functions.health-check.handler', message: 'is not "module.function"' }],
+  },
+  {
+    name: 'handler whose module file does not exist',
+    change: (c) => { c.functions['health-check'].handler = 'main.handler'; },
+    problems: [{ setting: 'config.functions.health-check.handler', message: 'has no module file lambda/health-check/main.py' }],
+  },
+  {
+    name: 'function declared without a folder under lambda/',
+    change: (c) => { c.functions['refund-order'] = { stack: 'orders', layers: ['common'] }; },
+    problems: [{ setting: 'config.functions.refund-order.handler', message: 'has no module file lambda/refund-order/handler.py' }],
+  },
+  {
+    name: 'folder under lambda/ without a config entry',
+    project: (root) => writeFile(root, 'lambda/refund-order/handler.py'),
+    problems: [{ setting: 'config.functions.refund-order', message: 'is missing, but the folder lambda/refund-order exists' }],
+  },
+
+  // Layers.
+  {
+    name: 'layer architecture that Lambda does not run',
+    change: (c) => { c.layers.domain.architectures = ['arm64', 'arm32']; },
+    problems: [{ setting: 'config.layers.domain.architectures[1]', message: 'is not one of the allowed values' }],
+  },
+  {
+    name: 'layer whose only architecture Lambda does not run',
+    change: (c) => { c.layers.common.architectures = ['arm32']; },
+    problems: [{ setting: 'config.layers.common.architectures[0]', message: 'is not one of the allowed values' }],
+  },
+  {
+    name: 'layer listing a runtime twice',
+    change: (c) => { c.layers.common.runtimes = ['python3.13', 'python3.13']; },
+    problems: [{ setting: 'config.layers.common.runtimes', message: 'lists a value twice' }],
+  },
+  {
+    name: 'layer declared without a folder under layers/',
+    change: (c) => { c.layers.extra = {}; },
+    problems: [{ setting: 'config.layers.extra', message: 'has no folder layers/extra' }],
+  },
+  {
+    name: 'layer folder without python/',
+    project: (root) => fs.rmSync(path.join(root, 'layers/domain/python'), { recursive: true }),
+    problems: [{ setting: 'config.layers.domain', message: 'has no layers/domain/python/ folder' }],
+  },
+  {
+    name: 'layer folder whose python/ holds only caches',
+    project: (root) => {
+      fs.rmSync(path.join(root, 'layers/domain/python'), { recursive: true });
+      writeFile(root, 'layers/domain/python/.DS_Store');
+      writeFile(root, 'layers/domain/python/__pycache__/money.cpython-313.pyc');
+    },
+    problems: [{ setting: 'config.layers.domain', message: 'has an empty layers/domain/python/ folder' }],
+  },
+  {
+    name: 'folder under layers/ without a config entry',
+    project: (root) => writeLayer(root, 'extra'),
+    problems: [{ setting: 'config.layers.extra', message: 'is missing, but the folder layers/extra exists' }],
+  },
+];
+
+describe('parseConfig', () => {
+  test('accepts the committed configuration', () => {
+    expect(() => parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT })).not.toThrow();
+  });
+
+  test('rejects a missing config object', () => {
+    const error = configErrorFrom(() => parseConfig(undefined, { projectRoot: PROJECT_ROOT }));
+    expect(settingsAndMessages(error)).toEqual([{ setting: CONFIG_CONTEXT_KEY, message: 'is missing' }]);
+  });
+
+  test.each(badConfigs)('rejects $name', (bad) => {
+    expect(reportedProblems(bad)).toEqual(bad.problems);
+  });
+
+  test('reports an empty layers object, and every reference and folder it leaves without a layer', () => {
+    const error = configErrorFrom(() => parseConfig({ ...baseConfig(), layers: {} }, { projectRoot: PROJECT_ROOT }));
+    expect(settingsAndMessages(error)).toEqual([
+      { setting: 'config.layers', message: 'declares no layer' },
+      { setting: 'config.functions.price-order.layers[0]', message: 'names no declared layer' },
+      { setting: 'config.functions.price-order.layers[1]', message: 'names no declared layer' },
+      { setting: 'config.functions.health-check.layers[0]', message: 'names no declared layer' },
+      { setting: 'config.functions.daily-report.layers[0]', message: 'names no declared layer' },
+      { setting: 'config.layers.common', message: 'is missing, but the folder layers/common exists' },
+      { setting: 'config.layers.domain', message: 'is missing, but the folder layers/domain exists' },
+    ]);
+  });
+
+  test('reports every problem at once, one line each', () => {
+    const config = baseConfig();
+    config.pipeline.region = 'eu-west-9';
+    config.environments[0].account = '123';
+    config.environments[1].name = 'dev';
+    config.functions['health-check'].layers = ['common', 'utils'];
+
+    const error = configErrorFrom(() => parseConfig(config, { projectRoot: PROJECT_ROOT }));
+
+    expect(error.problems.map((p) => p.setting)).toEqual([
+      'config.pipeline.region',
+      'config.environments[0].account',
+      'config.environments[1].name',
+      'config.functions.health-check.layers[1]',
+    ]);
+    const [heading, ...lines] = error.message.split('\n');
+    expect(heading).toBe('The configuration has 4 problems:');
+    expect(lines).toEqual(error.problems.map((p) =>
+      expect.stringContaining(`  - ${p.setting} = ${JSON.stringify(p.value)} ${p.message}. Fix: `)));
+    expect(lines).toContain('  - config.environments[0].account = "123" is not a 12-digit AWS account id. '
+      + 'Fix: write the account id as a string of 12 digits, e.g. "123456789012" (keep leading zeros).');
+  });
+
+  test('gives a function that leaves its settings out the defaults', () => {
+    const config = baseConfig();
+    config.functions['health-check'] = { stack: 'orders', layers: ['common'] };
+
+    const { functions } = parseConfig(config, { projectRoot: PROJECT_ROOT });
+
+    expect(functions.find((f) => f.name === 'health-check')).toEqual({
+      name: 'health-check',
+      stack: 'orders',
+      description: 'The health-check function',
+      layers: ['common'],
+      runtime: 'python3.13',
+      architecture: 'arm64',
+      handler: 'handler.handler',
+      memorySize: 256,
+      timeoutSeconds: 10,
+      logRetentionDays: 30,
+    });
+  });
+
+  test('gives a layer that leaves its settings out the defaults', () => {
+    const config = baseConfig();
+    config.layers.common = {};
+
+    const { layers } = parseConfig(config, { projectRoot: PROJECT_ROOT });
+
+    expect(layers.find((l) => l.name === 'common')).toEqual({
+      name: 'common',
+      description: 'The common layer',
+      runtimes: ['python3.13'],
+      architectures: ['arm64'],
+    });
+  });
+
+  test('promotes into an environment without approval unless it requires one', () => {
+    const config = baseConfig();
+    delete config.environments[0].requiresApproval;
+    config.environments[1].requiresApproval = true;
+
+    const { environments } = parseConfig(config, { projectRoot: PROJECT_ROOT });
+
+    expect(environments.map((e) => e.requiresApproval)).toEqual([false, true]);
+  });
+});
+
+describe('the app', () => {
+  test('rejects a strictLayers context value that is not a boolean', () => {
+    const error = configErrorFrom(() => buildApp({ context: { strictLayers: 'maybe' } }));
+    expect(settingsAndMessages(error)).toEqual([{ setting: 'context strictLayers', message: 'is not a boolean' }]);
+  });
+
+  test('run by the CDK CLI, prints the problems and exits 1, without a stack trace', () => {
+    const config = baseConfig();
+    config.environments[0].account = '123';
+    const outdir = temporaryDirectory('cdk-out-');
+
+    // The CLI hands the app its context (cdk.json's included) and output folder through these variables.
+    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bin/app.ts'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 55_000,
+      env: {
+        ...process.env,
+        [CONTEXT_ENV]: JSON.stringify({ ...cdkJsonContext(), [CONFIG_CONTEXT_KEY]: config }),
+        [OUTDIR_ENV]: outdir,
+      },
+    });
+
+    expect(result.error).toBeUndefined();
+    expect(result.stderr).toContain('config.environments[0].account = "123" is not a 12-digit AWS account id');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.status).toBe(1);
+  }, 60_000);
+});
+
+/** Temporary folders of this file, removed after its tests. */
+const temporaryFolders: string[] = [];
+afterAll(() => {
+  for (const folder of temporaryFolders) fs.rmSync(folder, { recursive: true, force: true });
+});
+
+function temporaryDirectory(prefix: string): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryFolders.push(folder);
+  return folder;
+}
+
+/** Validates the configuration `bad` makes, in the project it makes, and returns the problems reported. */
+function reportedProblems(bad: BadConfig): ExpectedProblem[] {
+  const config = baseConfig();
+  bad.change?.(config);
+  let projectRoot = PROJECT_ROOT;
+  if (bad.project) {
+    projectRoot = copyProject();
+    temporaryFolders.push(projectRoot);
+    bad.project(projectRoot);
+  }
+  return settingsAndMessages(configErrorFrom(() => parseConfig(config, { projectRoot })));
+}
+
+function settingsAndMessages(error: ConfigError): ExpectedProblem[] {
+  return error.problems.map(({ setting, message }) => ({ setting, message }));
+}
+
+/** Runs `fn` and returns the ConfigError it throws; any other outcome fails the test. */
+function configErrorFrom(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
+}
+
+/** Writes a file, and the folders it is in, under `root`. */
+function writeFile(root: string, relativePath: string, content = ''): void {
+  const file = path.join(root, relativePath);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+}
+
+/** Adds a layer folder with one module to a copy of the project. */
+function writeLayer(root: string, layer: string): void {
+  writeFile(root, `layers/${layer}/python/${layer.replace(/-/g, '_')}.py`, 'VALUE = 1\n');
+}
