@@ -1,0 +1,362 @@
+/**
+ * The layer builder: turns `layers/<layer>` (own code in `python/`, third-party packages in `requirements.txt`)
+ * into `build/layers/<layer>/python`, a tree Lambda can mount at `/opt/python`, built for the layer's runtime and
+ * architecture wherever it runs, byte-identical for the same inputs, checked before anything is deployed.
+ * The pipeline's CodeBuild step and people on their laptops run the same code: `npm run build:layers`.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { LayerConfig } from './config';
+import { builtFingerprint, isIgnoredEntry, listTree, sourceFingerprint } from './layer-fingerprint';
+import { LayerManifest, LayerPackage, MANIFEST_FILE } from './layer-manifest';
+import { layerFolderProblems } from './layer-source';
+import { layerBuildDir, layersBuildRoot, layerSourceDir } from './project-layout';
+import { pythonVersionOf } from './runtimes';
+import { pipPlatforms, unsupportedTargets } from './wheel-tags';
+
+/** Bumped whenever the builder's output for the same inputs changes: every layer is then rebuilt. */
+export const BUILDER_VERSION = '1';
+
+/** Lambda's limit on the unzipped size of a function and all its layers. */
+export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
+
+/** Distributions the Python runtime already provides: a layer that ships them shadows the runtime's. */
+export const RUNTIME_PROVIDED = ['boto3', 'botocore', 's3transfer', 'jmespath', 'urllib3', 'dateutil', 'six'];
+
+/** A build that cannot go on: one paragraph that names the layer, what went wrong and what to do. */
+export class LayerBuildError extends Error {
+  constructor(
+    readonly layer: string,
+    message: string,
+  ) {
+    super(`Layer "${layer}": ${message}`);
+    this.name = 'LayerBuildError';
+  }
+}
+
+/** Options of {@link buildLayer}. */
+export interface BuildLayerOptions {
+  readonly projectRoot: string;
+  /** Rebuild even when the existing build is current. */
+  readonly force?: boolean;
+  /**
+   * The Python interpreter that runs pip.
+   * @default 'python3'
+   */
+  readonly python?: string;
+  /** Receives progress lines. */
+  readonly log?: (line: string) => void;
+  /**
+   * The largest unzipped layer allowed.
+   * @default LAMBDA_UNZIPPED_LIMIT_BYTES
+   */
+  readonly unzippedLimitBytes?: number;
+}
+
+/** What a build did. */
+export interface BuildLayerResult {
+  readonly manifest: LayerManifest;
+  /** True when the existing build was current and nothing was done. */
+  readonly skipped: boolean;
+  /** Things worth knowing that do not stop the build (a layer that ships boto3, say). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Builds one layer into `build/layers/<layer>`, in a temporary folder first: a failed build leaves the previous
+ * good build in place.
+ */
+export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions): Promise<BuildLayerResult> {
+  const log = options.log ?? (() => undefined);
+  const { projectRoot } = options;
+  const problems = layerFolderProblems(projectRoot, layer.name);
+  if (problems.length > 0) {
+    throw new LayerBuildError(layer.name, `${problems[0].message}. Fix: ${problems[0].fix}.`);
+  }
+  const sourceDir = layerSourceDir(projectRoot, layer.name);
+  const outDir = layerBuildDir(projectRoot, layer.name);
+  const source = sourceFingerprint(sourceDir, layer);
+
+  const current = currentBuild(outDir, source);
+  if (current && !options.force) {
+    log(`[${layer.name}] up to date (fingerprint ${current.fingerprint}); nothing to do`);
+    return { manifest: current, skipped: true, warnings: warningsOf(current) };
+  }
+
+  fs.mkdirSync(layersBuildRoot(projectRoot), { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(layersBuildRoot(projectRoot), `.tmp-${layer.name}-`));
+  try {
+    const python = path.join(tmp, 'python');
+    const requirements = path.join(sourceDir, 'requirements.txt');
+    if (hasRequirements(requirements)) {
+      await pipInstall(layer, requirements, path.join(tmp, 'site'), options.python ?? 'python3', log);
+      fs.renameSync(path.join(tmp, 'site'), python);
+    } else {
+      log(`[${layer.name}] no requirements.txt packages: own code only`);
+      fs.mkdirSync(python);
+    }
+    normalize(python);
+    copyOwnCode(layer.name, path.join(sourceDir, 'python'), python);
+    const packages = checkDistributions(layer, python);
+    checkNoAbsolutePaths(layer.name, python, tmp);
+    const files = listTree(python);
+    const unzippedBytes = files.reduce((n, rel) => n + fs.statSync(path.join(python, rel)).size, 0);
+    const limit = options.unzippedLimitBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES;
+    if (unzippedBytes > limit) {
+      throw new LayerBuildError(layer.name,
+        `unzipped it is ${formatBytes(unzippedBytes)}, over the limit of ${formatBytes(limit)} ` +
+        'for a function and all its layers. Fix: drop packages the functions do not import, or split the layer.');
+    }
+    const manifest: LayerManifest = {
+      formatVersion: 1,
+      layer: layer.name,
+      builderVersion: BUILDER_VERSION,
+      sourceFingerprint: source,
+      fingerprint: builtFingerprint(tmp, layer),
+      runtimes: layer.runtimes,
+      architectures: layer.architectures,
+      pythonVersion: pythonVersionOf(layer.runtimes[0]),
+      platform: pipPlatforms(layer.runtimes[0], layer.architectures[0]).join(','),
+      packages,
+      unzippedBytes,
+      fileCount: files.length,
+    };
+    fs.writeFileSync(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    swapInto(tmp, outDir);
+    log(`[${layer.name}] built: ${packages.length} package(s), ${formatBytes(unzippedBytes)} unzipped, fingerprint ${manifest.fingerprint}`);
+    return { manifest, skipped: false, warnings: warningsOf(manifest) };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The existing build's manifest when it is current: same source, same builder, content untouched. */
+function currentBuild(outDir: string, source: string): LayerManifest | undefined {
+  const file = path.join(outDir, MANIFEST_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as LayerManifest;
+    const current = manifest.formatVersion === 1 && manifest.builderVersion === BUILDER_VERSION && manifest.sourceFingerprint === source;
+    return current && builtFingerprint(outDir, manifest) === manifest.fingerprint ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasRequirements(file: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .some((line) => line.replace(/#.*/, '').trim() !== '');
+}
+
+/** pip, asked for Lambda's platform whatever machine this is; pip's own PIP_* variables pass through. */
+async function pipInstall(layer: LayerConfig, requirements: string, target: string, python: string, log: (line: string) => void) {
+  const runtime = layer.runtimes[0];
+  const platforms = pipPlatforms(runtime, layer.architectures[0]);
+  const args = [
+    '-m', 'pip', 'install',
+    '--requirement', requirements,
+    '--target', target,
+    ...platforms.flatMap((p) => ['--platform', p]),
+    '--implementation', 'cp',
+    '--python-version', pythonVersionOf(runtime),
+    '--only-binary=:all:',
+    '--no-compile',
+    '--no-user',
+    '--disable-pip-version-check',
+    '--no-warn-script-location',
+    '--progress-bar', 'off',
+  ];
+  log(`[${layer.name}] pip install -r layers/${layer.name}/requirements.txt for ${runtime} on ${platforms.join(', ')}`);
+  const { code, output } = await run(python, args, (line) => log(`[${layer.name}]   ${line}`));
+  if (code !== 0) throw new LayerBuildError(layer.name, explainPipFailure(output, runtime, platforms));
+}
+
+/** One paragraph out of pip's output: which package, which platform, what to do. */
+export function explainPipFailure(output: string, runtime: string, platforms: string[]): string {
+  const target = `${runtime} (CPython ${pythonVersionOf(runtime)}) on ${platforms.join(' / ')}`;
+  const invalid = /Invalid requirement: '?([^'\n]*)'?/.exec(output);
+  if (invalid) {
+    return `requirements.txt has a line pip cannot read: "${invalid[1]}". Fix: write one requirement per line, e.g. "orjson==3.10.15".`;
+  }
+  if (/NewConnectionError|Failed to establish a new connection|Name or service not known|Temporary failure in name resolution|Connection refused|ConnectTimeout|Max retries exceeded/i.test(output)) {
+    const indexes = /Looking in indexes: (.*)/.exec(output)?.[1];
+    return `pip could not reach the package index${indexes ? ` (${indexes.trim()})` : ''}. Fix: check the network, or point pip at a reachable index with PIP_INDEX_URL, ` +
+      'or at a folder of wheels with PIP_NO_INDEX=1 and PIP_FIND_LINKS=<folder>.';
+  }
+  const missing = /No matching distribution found for ([^\s]+)/.exec(output);
+  if (missing) {
+    return `no wheel of ${missing[1]} fits ${target}. The layer is built for Lambda, so only binary wheels for that platform can be used. ` +
+      'Fix: pin a version of the package that publishes such a wheel, choose another runtime or architecture for the layer, ' +
+      'or, if your index serves them, check PIP_INDEX_URL / PIP_FIND_LINKS.';
+  }
+  const lastError = output.split('\n').filter((l) => l.startsWith('ERROR:')).pop();
+  return `pip failed${lastError ? `: ${lastError.replace(/^ERROR:\s*/, '')}` : ''}. Fix: run the pip command above by hand to see why.`;
+}
+
+/** Removes what makes builds differ between runs and machines, or cannot run on Lambda. */
+function normalize(dir: string) {
+  const walk = (abs: string) => {
+    for (const name of fs.readdirSync(abs)) {
+      const full = path.join(abs, name);
+      const stat = fs.lstatSync(full);
+      if (isIgnoredEntry(name) || name === 'direct_url.json') {
+        fs.rmSync(full, { recursive: true, force: true });
+      } else if (stat.isDirectory()) {
+        fs.chmodSync(full, 0o755);
+        walk(full);
+      } else {
+        fs.chmodSync(full, stat.mode & 0o111 ? 0o755 : 0o644);
+      }
+    }
+  };
+  // Console scripts carry the absolute path of the interpreter that ran pip; Lambda never runs them.
+  fs.rmSync(path.join(dir, 'bin'), { recursive: true, force: true });
+  walk(dir);
+}
+
+/** The layer's own modules go beside the packages; one that has a package's name would shadow it. */
+function copyOwnCode(layer: string, from: string, to: string) {
+  for (const name of fs.readdirSync(from).sort()) {
+    if (isIgnoredEntry(name)) continue;
+    if (fs.existsSync(path.join(to, name))) {
+      throw new LayerBuildError(layer,
+        `its own python/${name} has the name of an installed package's file or folder, so one would overwrite the other. ` +
+        'Fix: rename the module, or drop the package from requirements.txt.');
+    }
+    fs.cpSync(path.join(from, name), path.join(to, name), { recursive: true, filter: (src) => !isIgnoredEntry(path.basename(src)) });
+  }
+  normalize(to);
+}
+
+/** Every installed distribution, checked against every runtime and architecture the layer declares. */
+function checkDistributions(layer: LayerConfig, python: string): LayerPackage[] {
+  const packages: LayerPackage[] = [];
+  const problems: string[] = [];
+  for (const entry of fs.readdirSync(python).filter((n) => n.endsWith('.dist-info')).sort()) {
+    const metadata = readKeyValues(path.join(python, entry, 'METADATA'));
+    const wheel = readKeyValues(path.join(python, entry, 'WHEEL'));
+    const name = metadata.get('Name')?.[0] ?? entry.replace(/-[^-]*\.dist-info$/, '');
+    const version = metadata.get('Version')?.[0] ?? 'unknown';
+    const tags = wheel.get('Tag') ?? [];
+    for (const { runtime, architecture } of unsupportedTargets(tags, layer.runtimes, layer.architectures)) {
+      problems.push(`${name} ${version} (wheel tags ${tags.join(', ') || 'none'}) cannot run on ${runtime} ${architecture}`);
+    }
+    packages.push({ name, version, tags });
+  }
+  if (problems.length > 0) {
+    throw new LayerBuildError(layer.name,
+      `${problems.join('; ')}. Fix: pin versions that publish wheels for every runtime and architecture of the layer ` +
+      '(abi3 or pure-Python wheels serve several), or narrow config.layers.' + layer.name + '.runtimes / architectures to what the wheels support.');
+  }
+  return packages.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function readKeyValues(file: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!fs.existsSync(file)) return out;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') break; // the headers end at the first blank line (METADATA's body follows)
+    const m = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+    if (m) out.set(m[1], [...(out.get(m[1]) ?? []), m[2].trim()]);
+  }
+  return out;
+}
+
+/** A build that mentions the folder it was built in would differ from a build made anywhere else. */
+function checkNoAbsolutePaths(layer: string, python: string, buildDir: string) {
+  const needle = Buffer.from(buildDir);
+  const offenders = listTree(python).filter((rel) => fs.readFileSync(path.join(python, rel)).includes(needle));
+  if (offenders.length > 0) {
+    throw new LayerBuildError(layer,
+      `${offenders.slice(0, 5).join(', ')} contain the build folder's absolute path, so the build would differ from machine to machine. ` +
+      'Fix: report it; the builder must strip it.');
+  }
+}
+
+/** Replaces the previous build with the new one, so that at no moment is a half-built layer in place. */
+function swapInto(tmp: string, outDir: string) {
+  const old = `${outDir}.old`;
+  fs.rmSync(old, { recursive: true, force: true });
+  if (fs.existsSync(outDir)) fs.renameSync(outDir, old);
+  fs.renameSync(tmp, outDir);
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
+function warningsOf(manifest: LayerManifest): string[] {
+  const shipped = manifest.packages.map((p) => p.name.toLowerCase().replace(/_/g, '-'));
+  const shadowed = RUNTIME_PROVIDED.filter((n) => shipped.includes(n) || (n === 'dateutil' && shipped.includes('python-dateutil')));
+  return shadowed.length > 0
+    ? [`Layer "${manifest.layer}" ships ${shadowed.join(', ')}, which shadow${shadowed.length === 1 ? 's' : ''} the runtime's own copy: ` +
+       'fine when you pin it on purpose; otherwise drop it from requirements.txt and use the runtime\'s.']
+    : [];
+}
+
+/**
+ * Layers used together by a function must not ship the same top-level module: Lambda merges them into /opt, and
+ * the later layer's files would silently replace the earlier one's.
+ */
+export function shadowingProblems(
+  functions: readonly { readonly name: string; readonly layers: readonly string[] }[],
+  pythonDirOf: (layer: string) => string,
+): string[] {
+  const names = new Map<string, string[]>();
+  const namesOf = (layer: string) => {
+    if (!names.has(layer)) names.set(layer, topLevelNames(pythonDirOf(layer)));
+    return names.get(layer)!;
+  };
+  const problems: string[] = [];
+  for (const fn of functions) {
+    for (let i = 0; i < fn.layers.length; i++) {
+      for (let j = i + 1; j < fn.layers.length; j++) {
+        const shared = namesOf(fn.layers[i]).filter((n) => namesOf(fn.layers[j]).includes(n));
+        if (shared.length > 0) {
+          problems.push(`Layers "${fn.layers[i]}" and "${fn.layers[j]}", both used by function "${fn.name}", both ship ${shared.join(', ')}: ` +
+            `Lambda mounts them into one /opt/python, so "${fn.layers[j]}"'s copy would shadow "${fn.layers[i]}"'s. ` +
+            'Fix: keep each module in one layer (move the package to the layer both use, or rename the module).');
+        }
+      }
+    }
+  }
+  return [...new Set(problems)];
+}
+
+/** Top-level importable names of a tree (modules, packages), to find layers that shadow each other. */
+export function topLevelNames(python: string): string[] {
+  return fs
+    .readdirSync(python)
+    .filter((n) => !isIgnoredEntry(n) && !n.endsWith('.dist-info') && !n.endsWith('.data') && !n.endsWith('.pth') && n !== 'bin')
+    .map((n) => n.replace(/\.(py|so|pyd)$/, '').replace(/\.cpython-.*$/, '').replace(/\.abi3$/, ''))
+    .filter((n, i, all) => all.indexOf(n) === i)
+    .sort();
+}
+
+export function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
+}
+
+/** Runs a command, streaming its output by line, and returns its exit code and whole output. */
+function run(command: string, args: string[], onLine: (line: string) => void): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let pending = '';
+    const take = (chunk: Buffer) => {
+      output += chunk.toString();
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      lines.filter((l) => l.trim() !== '').forEach(onLine);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('error', (error) => reject(new LayerBuildError('?', `cannot run ${command}: ${error.message}. Fix: install Python 3 with pip, or set PYTHON.`)));
+    child.on('close', (code) => {
+      if (pending.trim() !== '') onLine(pending);
+      resolve({ code: code ?? 1, output });
+    });
+  });
+}
