@@ -1,0 +1,101 @@
+/**
+ * The command-line tools as people and the pipeline run them: `npm run invoke`, and the layer build's buildspec
+ * commands run in a shell the way CodeBuild runs them.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { PROJECT_ROOT } from '../bin/project';
+import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
+import { baseConfig, copyProject } from './helpers';
+import { offlinePipEnv, wheelhouse } from './wheels';
+
+const TS_NODE = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node');
+
+function invoke(args: string[]) {
+  return spawnSync(TS_NODE, ['--transpile-only', path.join(PROJECT_ROOT, 'bin', 'invoke.ts'), ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+}
+
+/** The handler's result: the pretty JSON `tools/lambda_local.py` prints last, after the function's log lines. */
+function resultOf(stdout: string): any {
+  const start = stdout.startsWith('{\n') ? 0 : stdout.lastIndexOf('\n{\n') + 1;
+  return JSON.parse(stdout.slice(start));
+}
+
+describe('npm run invoke', () => {
+  test.each(Object.keys(baseConfig().functions))('runs %s with its layers and prints its result', (name) => {
+    const run = invoke([name]);
+    expect(run.status).toBe(0);
+    const result = resultOf(run.stdout);
+    expect(result).toBeInstanceOf(Object);
+    if (name === 'daily-report') {
+      expect(result).toMatchObject({ date: '2026-11-20', orders: 2, revenue: { EUR: '128.40' } });
+    } else {
+      expect(result.statusCode).toBe(200);
+      expect(result.headers).toEqual({ 'content-type': 'application/json' });
+    }
+  });
+
+  test('takes an event file, relative to where it was called from', () => {
+    const dir = copyProject();
+    fs.writeFileSync(path.join(dir, 'event.json'), JSON.stringify({ currency: 'EUR', lines: [] }));
+    const run = spawnSync(TS_NODE, ['--transpile-only', path.join(PROJECT_ROOT, 'bin', 'invoke.ts'), 'price-order', 'event.json'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, INIT_CWD: dir },
+    });
+    expect(run.status).toBe(0);
+    expect(resultOf(run.stdout).statusCode).toBe(422);
+  });
+
+  test('an unknown function is a usage error naming the functions there are', () => {
+    const run = invoke(['no-such-function']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('unknown function "no-such-function": the functions in cdk.json are "price-order", "health-check", "daily-report".');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('buildspecs/layer-build.yml', () => {
+  const buildspec = parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8'));
+
+  test('pins the Python version, caches pip downloads, and runs the layer builder', () => {
+    expect(buildspec.phases.install['runtime-versions'].python).toBe('3.13');
+    expect(buildspec.env.variables.PIP_CACHE_DIR).toBeDefined();
+    expect(buildspec.cache.paths).toContain(`${buildspec.env.variables.PIP_CACHE_DIR}/**/*`);
+    expect(buildspec.phases.build.commands.join('\n')).toContain('npm run build:layers');
+  });
+
+  test('its build commands, run in a shell as CodeBuild runs them, build the layers of the step\'s architecture', () => {
+    // The install phase (runtime-versions, npm ci) prepares CodeBuild's machine; this machine is prepared already.
+    const root = copyProject();
+    for (const entry of ['bin', 'lib', 'cdk.json', 'package.json', 'tsconfig.json']) {
+      fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+    const orjson = { name: 'orjson', version: '3.10.15', tag: 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64', files: { 'orjson/__init__.py': '' } };
+    const env = {
+      ...process.env,
+      ...buildspec.env.variables,
+      PIP_CACHE_DIR: path.join(root, '.pip-cache'),
+      ...offlinePipEnv(wheelhouse(orjson)),
+      LAYER_ARCHITECTURE: 'arm64',
+    };
+    for (const command of buildspec.phases.build.commands as string[]) {
+      const run = spawnSync('bash', ['-eo', 'pipefail', '-c', command], { cwd: root, encoding: 'utf8', env });
+      expect({ command, status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ command, status: 0, stderr: '' });
+    }
+    const built = path.join(root, 'build', 'layers');
+    expect(fs.readdirSync(built).sort()).toEqual(['common', 'domain']);
+    expect(fs.existsSync(path.join(built, 'common', 'python', 'orjson', '__init__.py'))).toBe(true);
+    expect(fs.existsSync(path.join(built, 'common', 'python', 'lambda_kit.py'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(built, 'common', 'manifest.json'), 'utf8')).packages).toEqual([
+      { name: 'orjson', version: '3.10.15', tags: [orjson.tag] },
+    ]);
+  });
+});
