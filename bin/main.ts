@@ -40,7 +40,7 @@ export function createApp(options: CreateAppOptions = {}): CreatedApp {
     config,
     layers,
     projectRoot,
-    cliVersion: cdkCliVersion(projectRoot),
+    cliVersion: cdkCliVersion(),
     env: { account: config.pipeline.account, region: config.pipeline.region },
     description: `Self-mutating pipeline of ${config.appName}: Python functions and their shared layers`,
   });
@@ -49,8 +49,8 @@ export function createApp(options: CreateAppOptions = {}): CreatedApp {
 }
 
 /** The exact CDK CLI version the project pins: the pipeline runs the same one. */
-function cdkCliVersion(projectRoot: string): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
+function cdkCliVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
   return pkg.devDependencies['aws-cdk'];
 }
 

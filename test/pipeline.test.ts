@@ -1,0 +1,116 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
+import { buildApp, copyProject } from './helpers';
+
+interface Action {
+  Name: string;
+  ActionTypeId: { Category: string; Provider: string };
+  RunOrder: number;
+  RoleArn?: unknown;
+  Configuration?: Record<string, any>;
+  InputArtifacts?: { Name: string }[];
+  OutputArtifacts?: { Name: string }[];
+}
+interface PipelineStage {
+  Name: string;
+  Actions: Action[];
+}
+
+function pipelineOf(template: Template): { stages: PipelineStage[]; properties: any } {
+  const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
+  return { stages: pipeline.Properties.Stages, properties: pipeline.Properties };
+}
+
+const created = buildApp();
+const template = Template.fromStack(created.pipelineStack);
+const { stages, properties } = pipelineOf(template);
+const stageNames = stages.map((s) => s.Name);
+const action = (stage: string, name: string) => stages.find((s) => s.Name === stage)!.Actions.find((a) => a.Name === name)!;
+const projectOf = (a: Action) => template.toJSON().Resources[a.Configuration!.ProjectName.Ref].Properties;
+
+describe('the pipeline', () => {
+  test('is a V2 pipeline, in promotion order: source, build, self-mutation, assets, then each environment', () => {
+    expect(properties.PipelineType).toBe('V2');
+    expect(stageNames).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Dev-Layers', 'Dev-Functions', 'Prod-Layers', 'Prod-Functions']);
+  });
+
+  test('starts from the configured connection and branch, on every push', () => {
+    const [source] = stages[0].Actions;
+    expect(source.ActionTypeId.Provider).toBe('CodeStarSourceConnection');
+    expect(source.Configuration).toMatchObject({
+      ConnectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/00000000-0000-0000-0000-000000000000',
+      FullRepositoryId: 'example-org/python-layers-pipeline',
+      BranchName: 'main',
+      DetectChanges: true,
+    });
+  });
+
+  test('builds the layers on Amazon Linux of their architecture, with the layer buildspec, before synth', () => {
+    const build = action('Build', 'BuildLayers-arm64');
+    const project = projectOf(build);
+    expect(project.Environment).toMatchObject({ Image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', Type: 'ARM_CONTAINER' });
+    const buildspec = JSON.parse(project.Source.BuildSpec);
+    expect(buildspec.phases.install['runtime-versions'].python).toBe('3.13');
+    expect(buildspec.phases.build.commands).toContain('npm run build:layers -- --architecture "$LAYER_ARCHITECTURE"');
+    expect(buildspec.cache.paths).toEqual(['/root/.cache/pip/**/*']);
+    expect(build.RunOrder).toBeLessThan(action('Build', 'Synth').RunOrder);
+  });
+
+  test('synth takes the layer build\'s output as an input, runs the tests, and synthesizes strictly', () => {
+    const synth = action('Build', 'Synth');
+    const layerOutput = action('Build', 'BuildLayers-arm64').OutputArtifacts![0].Name;
+    expect(synth.InputArtifacts!.map((a) => a.Name)).toContain(layerOutput);
+    const project = projectOf(synth);
+    expect(project.Environment.Image).toBe('aws/codebuild/amazonlinux-x86_64-standard:5.0');
+    const commands: string[] = JSON.parse(project.Source.BuildSpec).phases.build.commands;
+    expect(commands.indexOf('npm test')).toBeGreaterThan(-1);
+    expect(commands.indexOf('npm test')).toBeLessThan(commands.indexOf('npx cdk synth -c strictLayers=true'));
+  });
+
+  test('updates itself, then publishes assets in one action', () => {
+    expect(stages.find((s) => s.Name === 'UpdatePipeline')!.Actions.map((a) => a.Name)).toEqual(['SelfMutate']);
+    expect(stages.find((s) => s.Name === 'Assets')!.Actions).toHaveLength(1);
+  });
+
+  test('deploys each environment\'s layers in a wave before its functions, with that account\'s roles', () => {
+    for (const [env, account] of [['Dev', '222222222222'], ['Prod', '333333333333']]) {
+      expect(stageNames.indexOf(`${env}-Layers`)).toBeLessThan(stageNames.indexOf(`${env}-Functions`));
+      const deploys = stages.filter((s) => s.Name.startsWith(`${env}-`)).flatMap((s) => s.Actions).filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
+      expect(deploys.length).toBeGreaterThan(0);
+      for (const deploy of deploys) expect(JSON.stringify(deploy.RoleArn)).toContain(`:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-eu-west-1`);
+    }
+  });
+
+  test('asks for approval before prod, after dev, naming the commit', () => {
+    const prodLayers = stages.find((s) => s.Name === 'Prod-Layers')!;
+    const first = [...prodLayers.Actions].sort((a, b) => a.RunOrder - b.RunOrder)[0];
+    expect(first).toMatchObject({ Name: 'PromoteToProd', ActionTypeId: { Category: 'Approval', Provider: 'Manual' } });
+    expect(first.Configuration!.CustomData).toMatch(/^Promote commit #\{.*CommitId\} to prod \(account 333333333333, eu-west-1\)/);
+    expect(stages.filter((s) => s.Name.startsWith('Dev-')).flatMap((s) => s.Actions).some((a) => a.ActionTypeId.Category === 'Approval')).toBe(false);
+  });
+
+  test('encrypts artifacts with a rotated key for cross-account deploys, and logs artifact bucket access', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifacts/' } });
+  });
+});
+
+describe('an environment with more function stacks than a pipeline stage holds', () => {
+  test('splits them across consecutive waves, no stage over 50 actions', () => {
+    const root = copyProject();
+    const functions: Record<string, unknown> = {};
+    for (let i = 0; i < 60; i++) {
+      fs.cpSync(path.join(root, 'lambda', 'health-check'), path.join(root, 'lambda', `fn-${i}`), { recursive: true });
+      functions[`fn-${i}`] = { stack: `stack-${i}`, layers: ['common'] };
+    }
+    for (const name of ['price-order', 'health-check', 'daily-report']) fs.rmSync(path.join(root, 'lambda', name), { recursive: true });
+    const big = buildApp({ projectRoot: root, config: (c) => { c.functions = functions; c.environments = c.environments.slice(0, 1); } });
+    const { stages: bigStages } = pipelineOf(Template.fromStack(big.pipelineStack));
+    const functionStages = bigStages.filter((s) => s.Name.startsWith('Dev-Functions'));
+    expect(functionStages.map((s) => s.Name)).toEqual(['Dev-Functions-1', 'Dev-Functions-2', 'Dev-Functions-3']);
+    expect(functionStages.map((s) => s.Actions.length)).toEqual([2 * MAX_STACKS_PER_WAVE, 2 * MAX_STACKS_PER_WAVE, 2 * 12]);
+    expect(Math.max(...bigStages.map((s) => s.Actions.length))).toBeLessThanOrEqual(50);
+  });
+});
