@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { LayerConfig } from './config';
 import { builtFingerprint, isIgnoredEntry, listTree, sourceFingerprint } from './layer-fingerprint';
 import { LayerManifest, LayerPackage, MANIFEST_FILE } from './layer-manifest';
-import { layerFolderProblems } from './layer-source';
+import { hasRequirements, layerFolderProblems } from './layer-source';
 import { layerBuildDir, layersBuildRoot, layerSourceDir } from './project-layout';
 import { pythonVersionOf } from './runtimes';
 import { pipPlatforms, unsupportedTargets } from './wheel-tags';
@@ -142,14 +142,6 @@ function currentBuild(outDir: string, source: string): LayerManifest | undefined
   } catch {
     return undefined;
   }
-}
-
-function hasRequirements(file: string): boolean {
-  if (!fs.existsSync(file)) return false;
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .some((line) => line.replace(/#.*/, '').trim() !== '');
 }
 
 /** pip, asked for Lambda's platform whatever machine this is; pip's own PIP_* variables pass through. */

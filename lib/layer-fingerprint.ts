@@ -28,8 +28,10 @@ export function hashTree(dir: string): string {
   const hash = crypto.createHash('sha256');
   for (const rel of listTree(dir)) {
     const full = path.join(dir, ...rel.split('/'));
-    const stat = fs.statSync(full);
-    const content = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
+    const stat = fs.lstatSync(full);
+    // A symbolic link counts as its target's path (assets copy links as links), and is never followed.
+    const bytes = stat.isSymbolicLink() ? Buffer.from(`link:${fs.readlinkSync(full)}`) : fs.readFileSync(full);
+    const content = crypto.createHash('sha256').update(bytes).digest('hex');
     hash.update(`${rel}\0${stat.mode & 0o111 ? 'x' : '-'}\0${content}\n`);
   }
   return hash.digest('hex');
@@ -43,7 +45,7 @@ export function listTree(dir: string): string[] {
       if (isIgnoredEntry(name)) continue;
       const childAbs = path.join(abs, name);
       const childRel = rel ? `${rel}/${name}` : name;
-      if (fs.statSync(childAbs).isDirectory()) walk(childAbs, childRel);
+      if (fs.lstatSync(childAbs).isDirectory()) walk(childAbs, childRel);
       else out.push(childRel);
     }
   };
@@ -60,7 +62,7 @@ export function sourceFingerprint(layerDir: string, target: FingerprintTarget): 
   const requirements = path.join(layerDir, 'requirements.txt');
   return combine('source', target, [
     `python:${hashTree(path.join(layerDir, 'python'))}`,
-    `requirements:${fs.existsSync(requirements) ? hashBytes(fs.readFileSync(requirements)) : 'none'}`,
+    `requirements:${hashBytes(fs.existsSync(requirements) ? fs.readFileSync(requirements) : Buffer.alloc(0))}`,
   ]);
 }
 

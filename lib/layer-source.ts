@@ -75,14 +75,16 @@ export function resolveLayerContents(layers: readonly LayerConfig[], options: Re
   const problems: Problem[] = [];
   const contents = layers.map((layer): LayerContent => {
     const source = layerSourceDir(options.projectRoot, layer.name);
-    const fromSource = (reason: string): LayerContent => {
+    const fromSource = (reason: string, buildExists: boolean): LayerContent => {
       if (options.strict) {
         problems.push({ setting: `layer "${layer.name}"`, value: undefined, message: reason,
           fix: `run "${BUILD_LAYERS_COMMAND} -- ${layer.name}" before synth (strict mode packages built layers only)` });
       }
+      // A layer with no third-party packages is complete as source; a build that exists but is unusable is news.
+      const needsBuild = buildExists || hasRequirements(path.join(source, 'requirements.txt'));
       return {
         layer, kind: 'source', assetPath: source, fingerprint: sourceFingerprint(source, layer),
-        warning: fs.existsSync(path.join(source, 'requirements.txt'))
+        warning: needsBuild
           ? `Layer "${layer.name}" ${reason}: packaging its source (layers/${layer.name}/python) without the packages of `
             + `its requirements.txt. Run "${BUILD_LAYERS_COMMAND}" to build it as the pipeline does.`
           : undefined,
@@ -91,20 +93,30 @@ export function resolveLayerContents(layers: readonly LayerConfig[], options: Re
 
     const buildDir = layerBuildDir(options.projectRoot, layer.name);
     const manifestFile = path.join(buildDir, MANIFEST_FILE);
-    if (!fs.existsSync(manifestFile)) return fromSource('is not built');
+    if (!fs.existsSync(manifestFile)) return fromSource('is not built', false);
     const manifest = readManifest(manifestFile);
-    if (!manifest) return fromSource(`has an unreadable build/layers/${layer.name}/${MANIFEST_FILE}`);
+    if (!manifest) return fromSource(`has an unreadable build/layers/${layer.name}/${MANIFEST_FILE}`, true);
+    if (!fs.existsSync(path.join(buildDir, 'python'))) return fromSource(`has an incomplete build (no build/layers/${layer.name}/python)`, true);
     if (manifest.sourceFingerprint !== sourceFingerprint(source, layer)) {
-      return fromSource('was built from other source, runtimes or architectures than it has now (its build is stale)');
+      return fromSource('was built from other source, runtimes or architectures than it has now (its build is stale)', true);
     }
     const fingerprint = builtFingerprint(buildDir, layer);
     if (fingerprint !== manifest.fingerprint) {
-      return fromSource(`has a build whose python/ was changed after it was built (fingerprint ${fingerprint}, manifest says ${manifest.fingerprint})`);
+      return fromSource(`has a build whose python/ was changed after it was built (fingerprint ${fingerprint}, manifest says ${manifest.fingerprint})`, true);
     }
     return { layer, kind: 'built', assetPath: buildDir, fingerprint, manifest };
   });
   if (problems.length > 0) throw new ConfigError(problems, 'Strict synth (the pipeline\'s)');
   return contents;
+}
+
+/** Whether a requirements file names any package (comments and blank lines do not count). */
+export function hasRequirements(file: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .some((line) => line.replace(/#.*/, '').trim() !== '');
 }
 
 function readManifest(file: string): LayerManifest | undefined {

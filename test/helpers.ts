@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { createApp, CreatedApp } from '../bin/main';
 import { PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
@@ -37,7 +37,8 @@ export function buildApp(options: TestAppOptions = {}): CreatedApp {
   const config = baseConfig();
   options.config?.(config);
   return createApp({
-    context: { ...cdkJsonContext(), [CONFIG_CONTEXT_KEY]: config, ...options.context },
+    // The CLI also asks for asset paths in the templates' metadata: tests see what `cdk synth` writes.
+    context: { ...cdkJsonContext(), [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true, [CONFIG_CONTEXT_KEY]: config, ...options.context },
     projectRoot: options.projectRoot,
     outdir: options.outdir,
   });
