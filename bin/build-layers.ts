@@ -49,7 +49,7 @@ function selectLayers(config: AppConfig, options: Options): LayerConfig[] {
   if (unknown.length > 0) {
     throw new UsageError(
       `unknown layer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}: the layers in cdk.json are ` +
-        `${config.layers.map((l) => `"${l.name}"`).join(', ')}. Fix: name one of them, or declare the layer under config.layers.`,
+        `${config.layers.map((l) => `"${l.name}"`).join(', ')}. Fix: name one of them, or declare the layer under config.layers.\n${USAGE}`,
     );
   }
   return config.layers.filter(

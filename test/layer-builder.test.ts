@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LayerConfig } from '../lib/config';
@@ -6,7 +7,9 @@ import { builtFingerprint, hashTree, listTree } from '../lib/layer-fingerprint';
 import type { LayerManifest } from '../lib/layer-manifest';
 import { resolveLayerContents } from '../lib/layer-source';
 import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
-import { copyProject } from './helpers';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT } from '../bin/project';
+import { copyProject, synthApp } from './helpers';
 import { offlinePipEnv, wheelhouse, WheelSpec, withEnv } from './wheels';
 
 const ARM_313 = 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64';
@@ -102,6 +105,21 @@ describe('a build from an offline wheelhouse', () => {
   test('is what synth then packages: resolveLayerContents picks the build and its fingerprint', () => {
     const [content] = resolveLayerContents([layer()], { projectRoot: root, strict: true });
     expect(content).toMatchObject({ kind: 'built', assetPath: layerBuildDir(root, 'common'), fingerprint: readManifest(root).fingerprint });
+  });
+
+  test('is what a synth packages: the third-party packages are inside the layer asset, the fingerprint in the functions', () => {
+    const { created, assembly } = synthApp({ projectRoot: root });
+    const stage = created.pipelineStack.environments[0];
+    const layersArtifact = assembly.getNestedAssembly(stage.layerStage.artifactId).getStackArtifact(stage.layerStage.layersStack.artifactId);
+    const [common] = Object.values(layersArtifact.template.Resources as Record<string, any>).filter(
+      (r) => r.Type === 'AWS::Lambda::LayerVersion' && r.Properties.LayerName.endsWith('-common'),
+    );
+    const assetDir = path.join(layersArtifact.assembly.directory, common.Metadata['aws:asset:path']);
+    expect(listTree(assetDir)).toEqual(listTree(path.join(layerBuildDir(root, 'common'))).filter((f) => f.startsWith('python/')));
+    expect(listTree(assetDir)).toContain('python/tinyjson/__init__.py');
+    const orders = stage.functionStages[0].functionStacks.find((s) => s.node.id === 'Orders')!;
+    const fns = Object.values(Template.fromStack(orders).findResources('AWS::Lambda::Function'));
+    for (const fn of fns) expect(fn.Properties.Environment.Variables.LAYER_FINGERPRINT_COMMON).toBe(readManifest(root).fingerprint);
   });
 
   test('is byte-identical when built again in another folder, at another time', async () => {
@@ -210,6 +228,26 @@ describe('checks', () => {
     const boto3: WheelSpec = { name: 'boto3', version: '1.0.0', tag: 'py3-none-any', files: { 'boto3/__init__.py': '' } };
     const { warnings } = await build(projectWith('boto3==1.0.0\n'), wheelhouse(boto3));
     expect(warnings).toEqual([expect.stringContaining('Layer "common" ships boto3, which shadows the runtime\'s own copy')]);
+  });
+});
+
+describe('npm run build:layers', () => {
+  const cli = (...args: string[]) =>
+    spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', path.join(PROJECT_ROOT, 'bin', 'build-layers.ts'), ...args], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
+
+  test.each([
+    [['no-such-layer'], 'unknown layer "no-such-layer": the layers in cdk.json are "common", "domain". Fix: name one of them, or declare the layer under config.layers.'],
+    [['--architecture', 'sparc'], '--architecture "sparc" is not one of x86_64, arm64'],
+    [['--fast'], 'unknown option --fast'],
+  ])('%j is a usage error, before anything is built', (args, message) => {
+    const run = cli(...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain('usage: npm run build:layers');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });
 
