@@ -1,0 +1,625 @@
+/**
+ * The project's benchmark: figures measured side by side in one run, medians of N runs, and the ratios that have
+ * targets. Prints a table and writes the same as JSON to `.bench/results.json`.
+ *
+ *   npm run bench -- [--runs N] [--skip-init] [--skip-tests]
+ *
+ * 1. `cdk synth` of the project versus an empty app made by `cdk init app --language typescript` (runs interleaved).
+ * 2. The layer builder on the `common` layer from an offline wheelhouse: first build, no-op rebuild, and the layer's
+ *    size versus a plain `pip install -t`.
+ * 3. `cdk synth` of copies of the project with 1, 10, 50 and 100 functions.
+ * 4. The pipeline's shape, from the project's synthesized `PipelineStack.template.json`.
+ * 5. The time of the whole test suite (`npm test`).
+ *
+ * It is a report: it exits 0 even when a target is missed, and says MISSED on that row.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { loadProjectConfig } from '../bin/project';
+import type { LayerConfig } from '../lib/config';
+import { buildLayer } from '../lib/layer-builder';
+import { makeWheel, offlinePipEnv } from '../test/wheel-maker';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+const RESULTS_FILE = path.join(PROJECT_ROOT, '.bench', 'results.json');
+const CDK = path.join('node_modules', '.bin', 'cdk');
+const LAYER = 'common';
+const FUNCTION_COUNTS = [1, 10, 50, 100];
+const TEMPLATE_FUNCTION = 'health-check';
+const CODEPIPELINE_ACTIONS_PER_STAGE = 50;
+const PLAIN_PIP_FLAGS = [
+  '--platform', 'manylinux2014_aarch64', '--implementation', 'cp', '--python-version', '3.13', '--only-binary=:all:',
+];
+const FAKE_ORJSON = { name: 'orjson', version: '3.10.15', tag: 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64' };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Options, rows, results
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Options {
+  readonly runs: number;
+  readonly skipInit: boolean;
+  readonly skipTests: boolean;
+}
+
+/** A value must be at most (`<=`) or below (`<`) the limit. */
+interface Target {
+  readonly op: '<=' | '<';
+  readonly limit: number;
+}
+
+type Status = 'ok' | 'MISSED' | 'info' | 'skipped' | 'failed';
+
+interface Row {
+  readonly section: string;
+  readonly metric: string;
+  /** The figure, or undefined when it was not measured. */
+  readonly value?: number;
+  readonly unit: string;
+  readonly target?: Target;
+  readonly status: Status;
+  /** Why a row is skipped or failed, or anything else worth knowing about it. */
+  readonly note?: string;
+}
+
+interface Machine {
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly os: string;
+}
+
+interface Results {
+  readonly date: string;
+  readonly machine: Machine;
+  readonly runs: number;
+  readonly totalSeconds: number;
+  readonly rows: readonly Row[];
+  /** Every timing, in seconds, by what was timed: the medians in `rows` come from these. */
+  readonly samples: Record<string, number[]>;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options = { runs: 3, skipInit: false, skipTests: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--skip-init') options.skipInit = true;
+    else if (arg === '--skip-tests') options.skipTests = true;
+    else if (arg === '--runs' || arg.startsWith('--runs=')) {
+      const raw = arg === '--runs' ? argv[++i] : arg.slice('--runs='.length);
+      const runs = Number(raw);
+      if (!Number.isInteger(runs) || runs < 1) usage(`--runs wants a whole number of at least 1, not "${raw ?? ''}"`);
+      options.runs = runs;
+    } else usage(`unknown argument "${arg}"`);
+  }
+  return options;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests]\n`);
+  process.exit(2);
+}
+
+/** A measured row, its status decided by its target (no target: informational). */
+function measured(section: string, metric: string, value: number, unit: string, target?: Target, note?: string): Row {
+  const status: Status = !target ? 'info' : meets(value, target) ? 'ok' : 'MISSED';
+  return { section, metric, value, unit, target, status, note };
+}
+
+function meets(value: number, { op, limit }: Target): boolean {
+  return op === '<=' ? value <= limit : value < limit;
+}
+
+function notMeasured(section: string, metric: string, status: 'skipped' | 'failed', note: string, target?: Target): Row {
+  return { section, metric, unit: '', target, status, note };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processes, time, files
+// ---------------------------------------------------------------------------------------------------------------
+
+interface RunOptions {
+  readonly cwd: string;
+  readonly env?: Record<string, string>;
+  /** Return the exit code instead of throwing on failure. */
+  readonly allowFailure?: boolean;
+  /** Written to the command's standard input. */
+  readonly input?: string;
+}
+
+interface RunResult {
+  readonly code: number;
+  readonly output: string;
+}
+
+/** Runs a command to completion, its output captured; throws with the output's end when it fails. */
+function run(command: string, args: readonly string[], options: RunOptions): RunResult {
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    input: options.input,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  if (result.error) throw new Error(`cannot run ${command}: ${result.error.message}`);
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const code = result.status ?? 1;
+  if (code !== 0 && !options.allowFailure) {
+    throw new Error(`${command} ${args.join(' ')} (in ${options.cwd}) exited with ${code}:\n${output.slice(-3000)}`);
+  }
+  return { code, output };
+}
+
+function seconds(start: number): number {
+  return (performance.now() - start) / 1000;
+}
+
+async function timeAsync<T>(fn: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+  const start = performance.now();
+  const result = await fn();
+  return { seconds: seconds(start), result };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Total size of every file below `dir` (not following symbolic links). */
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += treeBytes(full);
+    else total += fs.lstatSync(full).size;
+  }
+  return total;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+function writeJson(file: string, value: unknown): void {
+  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** Temporary folders, all under one root removed at the end. */
+class Scratch {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+
+  /** A new, empty folder. */
+  dir(prefix: string): string {
+    return fs.mkdtempSync(path.join(this.root, `${prefix}-`));
+  }
+
+  /** A copy of the given entries of the project, with the project's node_modules linked in. */
+  projectCopy(prefix: string, entries: readonly string[]): string {
+    const root = this.dir(prefix);
+    for (const entry of entries) {
+      fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), {
+        recursive: true,
+        filter: (src) => !['__pycache__', '.pytest_cache'].includes(path.basename(src)),
+      });
+    }
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+    return root;
+  }
+
+  cleanUp(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// cdk synth
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Times `cdk synth -q` of the app in `appDir` with its own CLI, into a fresh folder; returns that folder. */
+function timeSynth(appDir: string, scratch: Scratch): { seconds: number; outDir: string } {
+  const outDir = scratch.dir('cdk-out');
+  const start = performance.now();
+  run(CDK, ['synth', '-q', '--output', outDir], { cwd: appDir });
+  return { seconds: seconds(start), outDir };
+}
+
+/** An empty app made by today's `cdk init app --language typescript`, its dependencies installed. */
+function createEmptyApp(scratch: Scratch): string {
+  const dir = path.join(scratch.dir('init'), 'empty-app');
+  fs.mkdirSync(dir);
+  log('cdk init app --language typescript --generate-only, then npm install (about a minute)');
+  run(path.join(PROJECT_ROOT, CDK), ['init', 'app', '--language', 'typescript', '--generate-only'], { cwd: dir });
+  run('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir });
+  return dir;
+}
+
+interface SynthComparison {
+  readonly rows: Row[];
+  /** The output of the project's last synth, for the pipeline's shape. */
+  readonly projectOut?: string;
+}
+
+/** Section 1: the project's synth versus the empty app's, runs interleaved. */
+function benchSynthVersusEmpty(options: Options, scratch: Scratch, samples: Record<string, number[]>): SynthComparison {
+  const section = 'synth';
+  let emptyApp: string | undefined;
+  let emptyProblem: Row | undefined;
+  if (options.skipInit) {
+    emptyProblem = notMeasured(section, 'synth, empty cdk init app', 'skipped', '--skip-init');
+  } else {
+    try {
+      emptyApp = createEmptyApp(scratch);
+    } catch (error) {
+      emptyProblem = notMeasured(section, 'synth, empty cdk init app', 'failed', `cdk init / npm install failed: ${firstLine(error)}`);
+      log(`empty app: ${String(error)}`);
+    }
+  }
+
+  const project: number[] = (samples['synth.project'] = []);
+  const empty: number[] = (samples['synth.emptyApp'] = []);
+  let projectOut: string | undefined;
+  for (let i = 1; i <= options.runs; i++) {
+    const a = timeSynth(PROJECT_ROOT, scratch);
+    project.push(a.seconds);
+    if (projectOut) fs.rmSync(projectOut, { recursive: true, force: true });
+    projectOut = a.outDir;
+    let line = `synth run ${i}/${options.runs}: project ${a.seconds.toFixed(1)} s`;
+    if (emptyApp) {
+      const b = timeSynth(emptyApp, scratch);
+      empty.push(b.seconds);
+      fs.rmSync(b.outDir, { recursive: true, force: true });
+      line += `, empty app ${b.seconds.toFixed(1)} s`;
+    }
+    log(line);
+  }
+
+  const rows = [measured(section, 'synth, this project', median(project), 's')];
+  const ratioTarget: Target = { op: '<=', limit: 1 };
+  if (emptyProblem) {
+    rows.push(emptyProblem, notMeasured(section, 'synth ratio project / empty app', emptyProblem.status as 'skipped' | 'failed', 'no empty app', ratioTarget));
+  } else {
+    rows.push(
+      measured(section, 'synth, empty cdk init app', median(empty), 's'),
+      measured(section, 'synth ratio project / empty app', median(project) / median(empty), 'x', ratioTarget),
+    );
+  }
+  return { rows, projectOut };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The layer builder
+// ---------------------------------------------------------------------------------------------------------------
+
+/** About `bytes` of plausible Python source, so that sizes mean something. */
+function pythonSource(bytes: number): string {
+  let source = '"""A stand-in for orjson, for the benchmark: plain Python of a realistic size."""\n\n';
+  for (let i = 0; source.length < bytes; i++) {
+    source += `def dumps_${i}(value, option=None):\n    """Serializes value #${i}."""\n    return repr(value).encode() + b"${i}"\n\n`;
+  }
+  return source;
+}
+
+/** A folder holding one fake orjson wheel for Lambda's arm64 Python 3.13. */
+function makeWheelhouse(scratch: Scratch): string {
+  const dir = scratch.dir('wheelhouse');
+  makeWheel(dir, { ...FAKE_ORJSON, files: { 'orjson/__init__.py': pythonSource(200 * 1024) } });
+  return dir;
+}
+
+
+/** Runs `fn` with extra environment variables (the builder's pip inherits them), restoring them afterwards. */
+async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+function layerConfig(projectRoot: string, name: string): LayerConfig {
+  const layer = loadProjectConfig(projectRoot).layers.find((l) => l.name === name);
+  if (!layer) throw new Error(`cdk.json declares no layer "${name}"`);
+  return layer;
+}
+
+/** Size of a plain `pip install -r requirements.txt -t <dir>` of the layer's requirements, everything pip wrote. */
+function plainInstallBytes(projectRoot: string, pipEnv: Record<string, string>, scratch: Scratch): number {
+  const target = path.join(scratch.dir('plain-pip'), 'site');
+  const requirements = path.join(projectRoot, 'layers', LAYER, 'requirements.txt');
+  run('python3', ['-m', 'pip', 'install', '-r', requirements, '-t', target, ...PLAIN_PIP_FLAGS], { cwd: projectRoot, env: pipEnv });
+  return treeBytes(target);
+}
+
+/** Section 2: first build and no-op rebuild of the layer, interleaved, and its size against a plain install. */
+async function benchLayerBuilder(options: Options, scratch: Scratch, samples: Record<string, number[]>): Promise<Row[]> {
+  const section = 'layer builder';
+  const root = scratch.projectCopy('layer-project', ['layers', 'lambda', 'cdk.json', 'package.json']);
+  const pipEnv = offlinePipEnv(makeWheelhouse(scratch));
+  const layer = layerConfig(root, LAYER);
+
+  const first: number[] = (samples['layer.firstBuild'] = []);
+  const noop: number[] = (samples['layer.noopRebuild'] = []);
+  let unzippedBytes = 0;
+  const notSkipped: number[] = [];
+  await withEnv(pipEnv, async () => {
+    for (let i = 1; i <= options.runs; i++) {
+      const built = await timeAsync(() => buildLayer(layer, { projectRoot: root, force: true }));
+      first.push(built.seconds);
+      unzippedBytes = built.result.manifest.unzippedBytes;
+      const again = await timeAsync(() => buildLayer(layer, { projectRoot: root }));
+      noop.push(again.seconds);
+      if (!again.result.skipped) notSkipped.push(i);
+      log(`layer run ${i}/${options.runs}: first build ${built.seconds.toFixed(2)} s, no-op ${again.seconds.toFixed(3)} s`);
+    }
+  });
+  const plainBytes = plainInstallBytes(root, pipEnv, scratch);
+  const KiB = 1024;
+  return [
+    measured(section, `layer "${LAYER}" first build (--force)`, median(first), 's'),
+    measured(section, `layer "${LAYER}" no-op rebuild`, median(noop), 's', undefined,
+      notSkipped.length > 0 ? `the rebuild was not skipped in run(s) ${notSkipped.join(', ')}` : undefined),
+    measured(section, 'layer ratio no-op / first build', median(noop) / median(first), 'x', { op: '<', limit: 0.1 }),
+    measured(section, `layer "${LAYER}" size (manifest unzippedBytes)`, unzippedBytes / KiB, 'KiB'),
+    measured(section, 'plain pip install -t size', plainBytes / KiB, 'KiB'),
+    measured(section, 'size ratio layer / plain pip install', unzippedBytes / plainBytes, 'x', { op: '<=', limit: 1 }),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Synth at scale
+// ---------------------------------------------------------------------------------------------------------------
+
+interface CdkJson {
+  context: { config: { functions: Record<string, Record<string, unknown>> } };
+}
+
+/** A copy of the project whose functions are `count` copies of the health-check function, ten per stack. */
+function scaledProject(count: number, scratch: Scratch): string {
+  const root = scratch.projectCopy(`scale-${count}`,
+    ['bin', 'lib', 'pipeline', 'lambda', 'layers', 'buildspecs', 'cdk.json', 'package.json', 'tsconfig.json']);
+  const cdkJsonFile = path.join(root, 'cdk.json');
+  const cdkJson = readJson<CdkJson>(cdkJsonFile);
+  const original = cdkJson.context.config.functions;
+  const template = original[TEMPLATE_FUNCTION];
+  const lambdaDir = path.join(root, 'lambda');
+
+  const functions: Record<string, Record<string, unknown>> = {};
+  for (let i = 0; i < count; i++) {
+    const name = `fn-${i}`;
+    fs.cpSync(path.join(lambdaDir, TEMPLATE_FUNCTION), path.join(lambdaDir, name), { recursive: true });
+    functions[name] = { ...template, description: `Copy ${i} of ${TEMPLATE_FUNCTION}`, stack: `stack-${Math.floor(i / 10)}`, layers: [LAYER] };
+  }
+  for (const name of Object.keys(original)) fs.rmSync(path.join(lambdaDir, name), { recursive: true, force: true });
+  cdkJson.context.config.functions = functions;
+  writeJson(cdkJsonFile, cdkJson);
+  return root;
+}
+
+/** Section 3: synth time against the number of functions, runs interleaved across the counts. */
+function benchSynthScale(options: Options, scratch: Scratch, samples: Record<string, number[]>): Row[] {
+  const section = 'synth at scale';
+  const projects = new Map(FUNCTION_COUNTS.map((n) => [n, scaledProject(n, scratch)]));
+  const times = new Map(FUNCTION_COUNTS.map((n) => [n, (samples[`synth.functions.${n}`] = [] as number[])]));
+  let largestOut: string | undefined;
+  for (let i = 1; i <= options.runs; i++) {
+    for (const n of FUNCTION_COUNTS) {
+      const { seconds: s, outDir } = timeSynth(projects.get(n)!, scratch);
+      times.get(n)!.push(s);
+      if (n === Math.max(...FUNCTION_COUNTS)) {
+        if (largestOut) fs.rmSync(largestOut, { recursive: true, force: true });
+        largestOut = outDir;
+      } else fs.rmSync(outDir, { recursive: true, force: true });
+    }
+    log(`scale run ${i}/${options.runs}: ${FUNCTION_COUNTS.map((n) => `${n} fn ${times.get(n)!.at(-1)!.toFixed(1)} s`).join(', ')}`);
+  }
+
+  const lo = Math.min(...FUNCTION_COUNTS);
+  const hi = Math.max(...FUNCTION_COUNTS);
+  const rows = FUNCTION_COUNTS.map((n) => measured(section, `synth with ${n} function${n === 1 ? '' : 's'}`, median(times.get(n)!), 's'));
+  rows.push(measured(section, `synth ratio t(${hi}) / t(${lo})`, median(times.get(hi)!) / median(times.get(lo)!), 'x', { op: '<=', limit: 3 }));
+  const shape = pipelineShape(path.join(largestOut!, 'PipelineStack.template.json'));
+  rows.push(measured(section, `largest pipeline stage with ${hi} functions`, shape.maxActionsPerStage, 'actions',
+    { op: '<=', limit: CODEPIPELINE_ACTIONS_PER_STAGE }, `stage ${shape.largestStage}`));
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The pipeline's shape
+// ---------------------------------------------------------------------------------------------------------------
+
+interface PipelineAction {
+  readonly Name: string;
+  readonly ActionTypeId: { readonly Provider: string };
+  readonly RunOrder?: number;
+}
+
+interface PipelineStage {
+  readonly Name: string;
+  readonly Actions: readonly PipelineAction[];
+}
+
+interface Template {
+  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: { readonly Stages?: PipelineStage[] } }>;
+}
+
+interface PipelineShape {
+  /** Sequential steps (stage and run order) with a CodeBuild action, before the first stage that deploys. */
+  readonly codeBuildStepsBeforeDeploy: number;
+  /** Their names, in order, for the report. */
+  readonly codeBuildSteps: readonly string[];
+  readonly maxActionsPerStage: number;
+  readonly largestStage: string;
+}
+
+function pipelineStages(templateFile: string): PipelineStage[] {
+  const template = readJson<Template>(templateFile);
+  const pipeline = Object.values(template.Resources).find((r) => r.Type === 'AWS::CodePipeline::Pipeline');
+  if (!pipeline?.Properties?.Stages) throw new Error(`${templateFile} has no AWS::CodePipeline::Pipeline with stages`);
+  return pipeline.Properties.Stages;
+}
+
+function pipelineShape(templateFile: string): PipelineShape {
+  const stages = pipelineStages(templateFile);
+  const firstDeploy = stages.findIndex((s) => s.Actions.some((a) => a.ActionTypeId.Provider === 'CloudFormation'));
+  const codeBuildSteps: string[] = [];
+  for (const stage of stages.slice(0, firstDeploy < 0 ? stages.length : firstDeploy)) {
+    const runOrders = [...new Set(stage.Actions.map((a) => a.RunOrder ?? 1))].sort((a, b) => a - b);
+    for (const order of runOrders) {
+      const builds = stage.Actions.filter((a) => (a.RunOrder ?? 1) === order && a.ActionTypeId.Provider === 'CodeBuild');
+      if (builds.length > 0) codeBuildSteps.push(`${stage.Name}/${builds.map((a) => a.Name).join('+')}`);
+    }
+  }
+  const largest = stages.reduce((a, b) => (b.Actions.length > a.Actions.length ? b : a));
+  return { codeBuildStepsBeforeDeploy: codeBuildSteps.length, codeBuildSteps, maxActionsPerStage: largest.Actions.length, largestStage: largest.Name };
+}
+
+/** Section 4: the shape of the project's pipeline, from its synthesized template. */
+function benchPipelineShape(projectOut: string | undefined): Row[] {
+  const section = 'pipeline';
+  if (!projectOut) throw new Error('the project was not synthesized');
+  const shape = pipelineShape(path.join(projectOut, 'PipelineStack.template.json'));
+  return [
+    measured(section, 'sequential CodeBuild steps before first deploy', shape.codeBuildStepsBeforeDeploy, 'steps', undefined,
+      shape.codeBuildSteps.join(' -> ')),
+    measured(section, 'largest number of actions in one stage', shape.maxActionsPerStage, 'actions',
+      { op: '<=', limit: CODEPIPELINE_ACTIONS_PER_STAGE }, `stage ${shape.largestStage}`),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The test suite
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Section 5: the whole test suite, once. */
+function benchTests(options: Options, samples: Record<string, number[]>): Row[] {
+  const section = 'tests';
+  const metric = 'npm test (whole suite, once)';
+  if (options.skipTests) return [notMeasured(section, metric, 'skipped', '--skip-tests')];
+  log('npm test (a minute or two)');
+  const start = performance.now();
+  const { code, output } = run('npm', ['test'], { cwd: PROJECT_ROOT, allowFailure: true });
+  const s = seconds(start);
+  samples['tests.npmTest'] = [s];
+  log(`npm test: ${s.toFixed(1)} s, exit code ${code}`);
+  if (code !== 0) {
+    log(`npm test output (end):\n${output.slice(-3000)}`);
+    return [{ section, metric, value: s, unit: 's', status: 'failed', note: `exit code ${code}: the suite fails` }];
+  }
+  return [measured(section, metric, s, 's')];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------------------------
+
+function machine(): Machine {
+  return {
+    cores: os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+function formatValue(row: Row): string {
+  if (row.value === undefined) return '-';
+  const digits = row.unit === 'x' ? 3 : row.unit === 's' ? (row.value < 1 ? 3 : 1) : Number.isInteger(row.value) ? 0 : 1;
+  return `${row.value.toFixed(digits)}${row.unit === 'x' ? 'x' : ` ${row.unit}`}`;
+}
+
+function formatTarget(row: Row): string {
+  if (!row.target) return '-';
+  return `${row.target.op === '<=' ? '≤' : '<'} ${row.target.limit}${row.unit === 'x' ? 'x' : ` ${row.unit}`}`;
+}
+
+function formatStatus(row: Row): string {
+  return row.status === 'info' ? '' : row.status;
+}
+
+function table(results: Results): string {
+  const header = ['metric', 'value', 'target', 'ok?'];
+  const body = results.rows.map((r) => [r.metric, formatValue(r), formatTarget(r), formatStatus(r)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const m = results.machine;
+  const notes = results.rows.filter((r) => r.note).map((r) => `  ${r.metric}: ${r.note}`);
+  return [
+    `Benchmark, ${results.date}: ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, ${m.os}; medians of ${results.runs} run(s); ${results.totalSeconds.toFixed(0)} s in all`,
+    '',
+    line(header),
+    rule,
+    ...body.map(line),
+    ...(notes.length > 0 ? ['', 'Notes:', ...notes] : []),
+    '',
+  ].join('\n');
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
+
+/** Runs one section; a failure becomes a failed row instead of ending the benchmark. */
+async function section(name: string, rows: Row[], fn: () => Row[] | Promise<Row[]>): Promise<void> {
+  log(`--- ${name}`);
+  try {
+    rows.push(...(await fn()));
+  } catch (error) {
+    log(`${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    rows.push(notMeasured(name, name, 'failed', firstLine(error)));
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = performance.now();
+  const scratch = new Scratch();
+  const rows: Row[] = [];
+  const samples: Record<string, number[]> = {};
+  try {
+    let projectOut: string | undefined;
+    await section('synth', rows, () => {
+      const comparison = benchSynthVersusEmpty(options, scratch, samples);
+      projectOut = comparison.projectOut;
+      return comparison.rows;
+    });
+    await section('layer builder', rows, () => benchLayerBuilder(options, scratch, samples));
+    await section('synth at scale', rows, () => benchSynthScale(options, scratch, samples));
+    await section('pipeline', rows, () => benchPipelineShape(projectOut));
+    await section('tests', rows, () => benchTests(options, samples));
+  } finally {
+    scratch.cleanUp();
+  }
+
+  const results: Results = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    runs: options.runs,
+    totalSeconds: seconds(started),
+    rows,
+    samples,
+  };
+  fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+  writeJson(RESULTS_FILE, results);
+  process.stdout.write(table(results));
+  process.stdout.write(`Results written to ${path.relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
