@@ -10,7 +10,7 @@ import { CONTEXT_ENV, OUTDIR_ENV } from 'aws-cdk-lib/cx-api';
 import { PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY, parseConfig } from '../lib/config';
 import { ConfigError, Problem } from '../lib/config-error';
-import { baseConfig, buildApp, cdkJsonContext, copyProject } from './helpers';
+import { baseConfig, buildApp, cdkJsonContext, configErrorOf, copyProject } from './helpers';
 
 /** The raw, unvalidated `config` object, as a test changes it. */
 type RawConfig = ReturnType<typeof baseConfig>;
@@ -265,7 +265,7 @@ describe('parseConfig', () => {
   });
 
   test('rejects a missing config object', () => {
-    const error = configErrorFrom(() => parseConfig(undefined, { projectRoot: PROJECT_ROOT }));
+    const error = configErrorOf(() => parseConfig(undefined, { projectRoot: PROJECT_ROOT }));
     expect(settingsAndMessages(error)).toEqual([{ setting: CONFIG_CONTEXT_KEY, message: 'is missing' }]);
   });
 
@@ -274,7 +274,7 @@ describe('parseConfig', () => {
   });
 
   test('reports an empty layers object, and every reference and folder it leaves without a layer', () => {
-    const error = configErrorFrom(() => parseConfig({ ...baseConfig(), layers: {} }, { projectRoot: PROJECT_ROOT }));
+    const error = configErrorOf(() => parseConfig({ ...baseConfig(), layers: {} }, { projectRoot: PROJECT_ROOT }));
     expect(settingsAndMessages(error)).toEqual([
       { setting: 'config.layers', message: 'declares no layer' },
       { setting: 'config.functions.price-order.layers[0]', message: 'names no declared layer' },
@@ -293,7 +293,7 @@ describe('parseConfig', () => {
     config.environments[1].name = 'dev';
     config.functions['health-check'].layers = ['common', 'utils'];
 
-    const error = configErrorFrom(() => parseConfig(config, { projectRoot: PROJECT_ROOT }));
+    const error = configErrorOf(() => parseConfig(config, { projectRoot: PROJECT_ROOT }));
 
     expect(error.problems.map((p) => p.setting)).toEqual([
       'config.pipeline.region',
@@ -356,7 +356,7 @@ describe('parseConfig', () => {
 
 describe('the app', () => {
   test('rejects a strictLayers context value that is not a boolean', () => {
-    const error = configErrorFrom(() => buildApp({ context: { strictLayers: 'maybe' } }));
+    const error = configErrorOf(() => buildApp({ context: { strictLayers: 'maybe' } }));
     expect(settingsAndMessages(error)).toEqual([{ setting: 'context strictLayers', message: 'is not a boolean' }]);
   });
 
@@ -406,22 +406,11 @@ function reportedProblems(bad: BadConfig): ExpectedProblem[] {
     temporaryFolders.push(projectRoot);
     bad.project(projectRoot);
   }
-  return settingsAndMessages(configErrorFrom(() => parseConfig(config, { projectRoot })));
+  return settingsAndMessages(configErrorOf(() => parseConfig(config, { projectRoot })));
 }
 
 function settingsAndMessages(error: ConfigError): ExpectedProblem[] {
   return error.problems.map(({ setting, message }) => ({ setting, message }));
-}
-
-/** Runs `fn` and returns the ConfigError it throws; any other outcome fails the test. */
-function configErrorFrom(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
 }
 
 /** Writes a file, and the folders it is in, under `root`. */

@@ -11,6 +11,7 @@ import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT, CloudAssembly } from 'aws-cdk-
 import { createApp, CreatedApp } from '../bin/main';
 import { PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
+import { ConfigError } from '../lib/config-error';
 
 /** The context of the committed cdk.json. */
 export function cdkJsonContext(): Record<string, any> {
@@ -89,6 +90,17 @@ export function copyProject(): string {
     });
   }
   return root;
+}
+
+/** Runs `fn` and returns the ConfigError it throws; any other outcome fails the test. */
+export function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
 }
 
 /** Runs `fn` and returns the message of the error it throws (fails the test when nothing is thrown). */

@@ -18,7 +18,7 @@ import { LayerContent, resolveLayerContents } from '../lib/layer-source';
 import { layerFingerprintVariable } from '../lib/naming';
 import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/project-layout';
 import { manylinuxPlatform, pythonVersionOf } from '../lib/runtimes';
-import { baseConfig, buildApp, copyProject, errorOf, synthApp } from './helpers';
+import { baseConfig, buildApp, configErrorOf, copyProject, errorOf, synthApp } from './helpers';
 
 /** The command users run to build layers, as the warnings and errors name it. */
 const BUILD_LAYERS = 'npm run build:layers';
@@ -74,17 +74,6 @@ function simulateBuild(root: string, layer: LayerConfig): LayerManifest {
 function resolve(root: string, options: { strict?: boolean; layers?: readonly LayerConfig[] } = {}): Map<string, LayerContent> {
   const contents = resolveLayerContents(options.layers ?? LAYERS, { projectRoot: root, strict: options.strict });
   return new Map(contents.map((content) => [content.layer.name, content]));
-}
-
-/** The ConfigError `fn` throws; fails the test on any other outcome. */
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError, but none was thrown');
 }
 
 function strictError(root: string, layers: readonly LayerConfig[] = LAYERS): ConfigError {
