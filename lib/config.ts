@@ -226,10 +226,11 @@ function parseLayers(c: Checker, raw: unknown, projectRoot: string): LayerConfig
     const l = c.object(value, at, 'each layer is an object { "description", "runtimes", "architectures" }');
     if (!l) continue;
     const description = c.optionalString(l.description, `${at}.description`, `The ${name} layer`, 200);
+    const problemsBefore = c.count();
     const runtimes = c.list(l.runtimes, `${at}.runtimes`, LAYER_DEFAULTS.runtimes, (v, p) => c.runtime(v, p));
     const architectures = c.list(l.architectures, `${at}.architectures`, LAYER_DEFAULTS.architectures, (v, p) => c.architecture(v, p));
-    const listsValid = Array.isArray(l.runtimes ?? []) && runtimes.length === (l.runtimes as unknown[] | undefined ?? runtimes).length
-      && Array.isArray(l.architectures ?? []) && architectures.length === (l.architectures as unknown[] | undefined ?? architectures).length;
+    // A layer with an invalid list is kept with empty lists: functions are then not compared with it.
+    const listsValid = c.count() === problemsBefore;
     if (validName) {
       for (const problem of layerFolderProblems(projectRoot, name)) c.add(problem);
       out.push({ name, description, runtimes: listsValid ? runtimes : [], architectures: listsValid ? architectures : [] });
@@ -334,6 +335,10 @@ class Checker {
 
   problem(setting: string, value: unknown, message: string, fix: string) {
     this.problems.push({ setting, value, message, fix });
+  }
+
+  count(): number {
+    return this.problems.length;
   }
 
   throwIfAny() {

@@ -10,10 +10,10 @@ import * as path from 'path';
 import type { LayerConfig } from './config';
 import { builtFingerprint, isIgnoredEntry, listTree, sourceFingerprint } from './layer-fingerprint';
 import { LayerManifest, LayerPackage, MANIFEST_FILE } from './layer-manifest';
-import { hasRequirements, layerFolderProblems } from './layer-source';
+import { hasRequirements, layerFolderProblems, readManifest } from './layer-source';
 import { layerBuildDir, layersBuildRoot, layerSourceDir } from './project-layout';
 import { pythonVersionOf } from './runtimes';
-import { pipPlatforms, unsupportedTargets } from './wheel-tags';
+import { manifestPlatform, pipPlatforms, unsupportedTargets } from './wheel-tags';
 
 /** Bumped whenever the builder's output for the same inputs changes: every layer is then rebuilt. */
 export const BUILDER_VERSION = '1';
@@ -117,7 +117,7 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
       runtimes: layer.runtimes,
       architectures: layer.architectures,
       pythonVersion: pythonVersionOf(layer.runtimes[0]),
-      platform: pipPlatforms(layer.runtimes[0], layer.architectures[0]).join(','),
+      platform: manifestPlatform(layer.runtimes[0], layer.architectures[0]),
       packages,
       unzippedBytes,
       fileCount: files.length,
@@ -133,15 +133,10 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
 
 /** The existing build's manifest when it is current: same source, same builder, content untouched. */
 function currentBuild(outDir: string, source: string): LayerManifest | undefined {
-  const file = path.join(outDir, MANIFEST_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  try {
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as LayerManifest;
-    const current = manifest.formatVersion === 1 && manifest.builderVersion === BUILDER_VERSION && manifest.sourceFingerprint === source;
-    return current && builtFingerprint(outDir, manifest) === manifest.fingerprint ? manifest : undefined;
-  } catch {
-    return undefined;
-  }
+  const manifest = readManifest(path.join(outDir, MANIFEST_FILE));
+  const current = manifest?.builderVersion === BUILDER_VERSION && manifest.sourceFingerprint === source
+    && fs.existsSync(path.join(outDir, 'python')) && builtFingerprint(outDir, manifest) === manifest.fingerprint;
+  return current ? manifest : undefined;
 }
 
 /** pip, asked for Lambda's platform whatever machine this is; pip's own PIP_* variables pass through. */

@@ -119,7 +119,8 @@ export function hasRequirements(file: string): boolean {
     .some((line) => line.replace(/#.*/, '').trim() !== '');
 }
 
-function readManifest(file: string): LayerManifest | undefined {
+/** A build's manifest, or undefined when it is unreadable or of another format. */
+export function readManifest(file: string): LayerManifest | undefined {
   try {
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as LayerManifest;
     return manifest.formatVersion === 1 && typeof manifest.fingerprint === 'string' ? manifest : undefined;

@@ -10,7 +10,3 @@ export function pythonVersionOf(runtime: string): string {
   return runtime.replace(/^python/, '');
 }
 
-/** The manylinux platform tag pip targets for an architecture. */
-export function manylinuxPlatform(architecture: Architecture): string {
-  return architecture === 'arm64' ? 'manylinux2014_aarch64' : 'manylinux2014_x86_64';
-}

@@ -26,6 +26,11 @@ export function pipPlatforms(runtime: string, architecture: Architecture): strin
   return [`manylinux2014_${arch}`, `manylinux_${major}_${minor}_${arch}`];
 }
 
+/** The platform a layer's manifest records: the `--platform` values pip targeted, comma-separated. */
+export function manifestPlatform(runtime: string, architecture: Architecture): string {
+  return pipPlatforms(runtime, architecture).join(',');
+}
+
 /** Expands a compressed tag set (`py2.py3-none-any`) into single tags. */
 export function expandTags(tags: readonly string[]): string[] {
   const out: string[] = [];
@@ -89,9 +94,4 @@ export function unsupportedTargets(
     }
   }
   return missing;
-}
-
-/** Whether every tag is pure Python (runs anywhere). */
-export function isPure(tags: readonly string[]): boolean {
-  return expandTags(tags).every((t) => t.endsWith('-none-any'));
 }

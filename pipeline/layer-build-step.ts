@@ -22,8 +22,6 @@ export interface LayerBuildStepProps {
   readonly architecture: Architecture;
   /** Names of the layers this step builds (documentation in the console; the builder selects by architecture). */
   readonly layers: readonly string[];
-  /** Where pip's download cache is kept between builds. */
-  readonly cache?: codebuild.Cache;
 }
 
 /**
@@ -41,7 +39,6 @@ export class LayerBuildStep extends CodeBuildStep {
         buildImage: LAYER_BUILD_IMAGES[props.architecture],
         computeType: codebuild.ComputeType.MEDIUM,
       },
-      cache: props.cache,
       timeout: Duration.minutes(30),
       primaryOutputDirectory: 'build/layers',
     });

@@ -17,7 +17,8 @@ import { LayerManifest, MANIFEST_FILE } from '../lib/layer-manifest';
 import { LayerContent, resolveLayerContents } from '../lib/layer-source';
 import { layerFingerprintVariable } from '../lib/naming';
 import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/project-layout';
-import { manylinuxPlatform, pythonVersionOf } from '../lib/runtimes';
+import { pythonVersionOf } from '../lib/runtimes';
+import { manifestPlatform } from '../lib/wheel-tags';
 import { baseConfig, buildApp, configErrorOf, copyProject, errorOf, synthApp } from './helpers';
 
 /** The command users run to build layers, as the warnings and errors name it. */
@@ -58,7 +59,7 @@ function simulateBuild(root: string, layer: LayerConfig): LayerManifest {
     runtimes: layer.runtimes,
     architectures: layer.architectures,
     pythonVersion: pythonVersionOf(layer.runtimes[0]),
-    platform: manylinuxPlatform(layer.architectures[0]),
+    platform: manifestPlatform(layer.runtimes[0], layer.architectures[0]),
     packages: [],
     unzippedBytes: files.reduce((sum, rel) => sum + fs.statSync(path.join(buildDir, rel)).size, 0),
     fileCount: files.length,
