@@ -6,7 +6,6 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CONTEXT_ENV, OUTDIR_ENV } from 'aws-cdk-lib/cx-api';
 import { PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY, parseConfig } from '../lib/config';
 import { ConfigError, Problem } from '../lib/config-error';
@@ -360,28 +359,28 @@ describe('the app', () => {
     expect(settingsAndMessages(error)).toEqual([{ setting: 'context strictLayers', message: 'is not a boolean' }]);
   });
 
-  test('run by the CDK CLI, prints the problems and exits 1, without a stack trace', () => {
+  test('`cdk synth` prints the problems and exits 1, without a stack trace', () => {
     const config = baseConfig();
     config.environments[0].account = '123';
-    const outdir = temporaryDirectory('cdk-out-');
+    // A folder of its own holding a cdk.json with the bad configuration and the project's app command, its paths
+    // made absolute: the CDK CLI runs the app exactly as `npx cdk synth` does in the project.
+    const folder = temporaryDirectory('bad-cdk-json-');
+    const committed = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
+    const app = (committed.app as string).replace(/ (bin\/\S+)/g, (_, file: string) => ` ${path.join(PROJECT_ROOT, file)}`);
+    fs.writeFileSync(path.join(folder, 'cdk.json'), JSON.stringify({ app, context: { ...cdkJsonContext(), [CONFIG_CONTEXT_KEY]: config } }));
 
-    // The CLI hands the app its context (cdk.json's included) and output folder through these variables.
-    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bin/app.ts'], {
-      cwd: PROJECT_ROOT,
+    const result = spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '-q'], {
+      cwd: folder,
       encoding: 'utf8',
-      timeout: 55_000,
-      env: {
-        ...process.env,
-        [CONTEXT_ENV]: JSON.stringify({ ...cdkJsonContext(), [CONFIG_CONTEXT_KEY]: config }),
-        [OUTDIR_ENV]: outdir,
-      },
+      timeout: 85_000,
     });
 
     expect(result.error).toBeUndefined();
     expect(result.stderr).toContain('config.environments[0].account = "123" is not a 12-digit AWS account id');
     expect(result.stderr).not.toMatch(/^\s+at /m);
-    expect(result.status).toBe(1);
-  }, 60_000);
+    expect(result.status).not.toBe(0);
+    expect(fs.existsSync(path.join(folder, 'cdk.out', 'manifest.json'))).toBe(false);
+  }, 90_000);
 });
 
 /** Temporary folders of this file, removed after its tests. */
