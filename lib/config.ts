@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { ConfigError, Problem } from './config-error';
+import { ALL_AT_ONCE, DEFAULT_DEPLOYMENT_STRATEGY, DEPLOYMENT_STRATEGIES, DeploymentStrategy } from './deployment-strategies';
 import { layerFolderProblems } from './layer-source';
 import { functionCodeDir } from './project-layout';
 import { ARCHITECTURES, Architecture, PYTHON_RUNTIMES } from './runtimes';
@@ -57,6 +58,12 @@ export interface EnvironmentConfig {
    * @default false
    */
   readonly requiresApproval: boolean;
+  /**
+   * How CodeDeploy shifts each function's `live` alias to a new version; alarms on errors and throttles stop the
+   * shift and roll it back. `AllAtOnce` is refused where promotion needs an approval.
+   * @default 'Canary10Percent5Minutes'
+   */
+  readonly deployment: DeploymentStrategy;
 }
 
 /** One layer under `layers/<name>`. */
@@ -208,7 +215,12 @@ function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
     const account = c.account(e.account, `${at}.account`);
     const region = c.region(e.region, `${at}.region`);
     const requiresApproval = c.boolean(e.requiresApproval, `${at}.requiresApproval`, false);
-    if (name && account && region) out.push({ name, account, region, requiresApproval });
+    const deployment = e.deployment === undefined ? DEFAULT_DEPLOYMENT_STRATEGY : c.oneOf(e.deployment, `${at}.deployment`, DEPLOYMENT_STRATEGIES);
+    if (deployment === ALL_AT_ONCE && requiresApproval) {
+      c.problem(`${at}.deployment`, deployment, 'shifts all traffic at once in an environment that needs approval',
+        `use a canary or linear strategy such as "${DEFAULT_DEPLOYMENT_STRATEGY}", or set requiresApproval to false`);
+    }
+    if (name && account && region && deployment) out.push({ name, account, region, requiresApproval, deployment });
   });
   return out;
 }

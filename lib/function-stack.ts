@@ -1,8 +1,11 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { FunctionConfig } from './config';
+import type { DeploymentStrategy } from './deployment-strategies';
+import { LiveAlias } from './live-alias';
 import { functionCodeDir } from './project-layout';
 import { functionEnvironment, pascalCase } from './naming';
 import { AttachedLayer, PythonFunction } from './python-function';
@@ -18,6 +21,8 @@ export interface FunctionStackProps extends StackProps {
   readonly layers: readonly LayerReference[];
   /** The project's root folder, holding `lambda/`. */
   readonly projectRoot: string;
+  /** How CodeDeploy shifts each function's `live` alias to a new version. */
+  readonly deployment: DeploymentStrategy;
 }
 
 /**
@@ -27,6 +32,8 @@ export interface FunctionStackProps extends StackProps {
  */
 export class FunctionStack extends Stack {
   readonly functions: ReadonlyMap<string, PythonFunction>;
+  /** Each function's `live` alias and its CodeDeploy release. */
+  readonly releases: ReadonlyMap<string, LiveAlias>;
 
   constructor(scope: Construct, id: string, props: FunctionStackProps) {
     super(scope, id, props);
@@ -51,7 +58,9 @@ export class FunctionStack extends Stack {
       return layer;
     };
 
+    const application = new codedeploy.LambdaApplication(this, 'Releases');
     const functions = new Map<string, PythonFunction>();
+    const releases = new Map<string, LiveAlias>();
     for (const config of props.functions) {
       const layers = config.layers.map(attach);
       const fn = new PythonFunction(this, pascalCase(config.name), {
@@ -64,8 +73,15 @@ export class FunctionStack extends Stack {
         value: fn.function.functionName,
         description: `Name of the ${config.name} function`,
       });
+      releases.set(config.name, new LiveAlias(fn, 'Live', {
+        function: fn.function,
+        layerFingerprints: layers.map((l) => `${l.name}=${l.fingerprint}`),
+        strategy: props.deployment,
+        application,
+      }));
       functions.set(config.name, fn);
     }
     this.functions = functions;
+    this.releases = releases;
   }
 }

@@ -35,6 +35,7 @@ export class FunctionStage extends Stage {
           functions,
           layers: props.layerStage.references,
           projectRoot: props.projectRoot,
+          deployment: environment.deployment,
           env: { account: environment.account, region: environment.region },
           description: `${props.appName} functions: ${stackName} (${environment.name})`,
         }),

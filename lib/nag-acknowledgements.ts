@@ -22,6 +22,17 @@ export const FUNCTION_ACKNOWLEDGEMENTS = {
   },
 } satisfies Record<string, NagAcknowledgement>;
 
+/** Findings on the CodeDeploy releases of the functions. */
+export const RELEASE_ACKNOWLEDGEMENTS = {
+  codeDeployManagedPolicy: {
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+    reason:
+      "CodeDeploy's service role for Lambda deployments uses the AWS-managed Limited policy made for it: it may " +
+      'read and update Lambda aliases and describe alarms, the least a traffic shift with alarm rollback needs, and ' +
+      'AWS keeps it current as the service changes.',
+  },
+} satisfies Record<string, NagAcknowledgement>;
+
 /** Records acknowledgements on one construct. */
 export function acknowledge(scope: IConstruct, ...acknowledgements: NagAcknowledgement[]): void {
   Validations.of(scope).acknowledge(...acknowledgements);

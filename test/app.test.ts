@@ -111,7 +111,10 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
 
   test('function roles hold no wildcard action or resource and no managed policy', () => {
     for (const { template } of functionTemplates) {
-      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+      const roles = Object.values(template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } } }));
+      expect(roles.length).toBeGreaterThan(0);
+      for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
         for (const statement of policy.Properties.PolicyDocument.Statement) {
           expect([statement.Action].flat().some((a: string) => a.includes('*'))).toBe(false);
@@ -119,6 +122,62 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
         }
       }
     }
+  });
+
+  describe('releases each function through its live alias with CodeDeploy', () => {
+    const strategy = config.environments[index].deployment;
+
+    test(`publishes a version behind a "live" alias that only CodeDeploy moves`, () => {
+      for (const { stack, template } of functionTemplates) {
+        const functions = template.findResources('AWS::Lambda::Function');
+        template.resourceCountIs('AWS::Lambda::Alias', Object.keys(functions).length);
+        for (const functionId of Object.keys(functions)) {
+          const versions = Object.entries(template.findResources('AWS::Lambda::Version', { Properties: { FunctionName: { Ref: functionId } } }));
+          expect({ stack: stack.node.id, functionId, versions: versions.length }).toEqual({ stack: stack.node.id, functionId, versions: 1 });
+          const aliases = Object.values(template.findResources('AWS::Lambda::Alias', { Properties: { FunctionName: { Ref: functionId } } }));
+          expect(aliases).toHaveLength(1);
+          expect(aliases[0].Properties).toMatchObject({ Name: 'live', FunctionVersion: { 'Fn::GetAtt': [versions[0][0], 'Version'] } });
+          expect(aliases[0].UpdatePolicy.CodeDeployLambdaAliasUpdate).toBeDefined();
+        }
+      }
+    });
+
+    test(`shifts traffic by the environment's strategy, and rolls back on failure, stop or alarm`, () => {
+      for (const { template } of functionTemplates) {
+        const groups = Object.values(template.findResources('AWS::CodeDeploy::DeploymentGroup'));
+        expect(groups).toHaveLength(Object.keys(template.findResources('AWS::Lambda::Function')).length);
+        for (const group of groups) {
+          expect(group.Properties.DeploymentConfigName).toBe(`CodeDeployDefault.Lambda${strategy}`);
+          expect(group.Properties.DeploymentStyle).toEqual({ DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' });
+          expect(group.Properties.AutoRollbackConfiguration.Enabled).toBe(true);
+          expect(group.Properties.AutoRollbackConfiguration.Events).toEqual(
+            expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST']),
+          );
+          expect(group.Properties.AlarmConfiguration.Enabled).toBe(true);
+          const alarmIds = group.Properties.AlarmConfiguration.Alarms.map((a: any) => a.Name.Ref);
+          const metrics = alarmIds.map((id: string) => template.toJSON().Resources[id].Properties.MetricName).sort();
+          expect(metrics).toEqual(['Errors', 'Throttles']);
+        }
+      }
+    });
+
+    test('alarms on the live alias at the first error or throttle in a minute', () => {
+      for (const { template } of functionTemplates) {
+        for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+          expect(alarm.Properties).toMatchObject({
+            Namespace: 'AWS/Lambda',
+            Statistic: 'Sum',
+            Period: 60,
+            Threshold: 1,
+            EvaluationPeriods: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            TreatMissingData: 'notBreaching',
+          });
+          const resource = alarm.Properties.Dimensions.find((d: any) => d.Name === 'Resource');
+          expect(JSON.stringify(resource.Value)).toContain(':live');
+        }
+      }
+    });
   });
 
   test('function stages deploy after, and are built from, the layer stage of the same environment', () => {

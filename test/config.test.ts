@@ -125,6 +125,16 @@ const badConfigs: readonly BadConfig[] = [
     change: (c) => { c.environments[1].requiresApproval = 'true'; },
     problems: [{ setting: 'config.environments[1].requiresApproval', message: 'is not a boolean' }],
   },
+  {
+    name: 'a deployment strategy CodeDeploy does not have',
+    change: (c) => { c.environments[1].deployment = 'Canary50Percent1Minute'; },
+    problems: [{ setting: 'config.environments[1].deployment', message: 'is not one of the allowed values' }],
+  },
+  {
+    name: 'all-at-once deployment into an environment that needs approval',
+    change: (c) => { c.environments[1].deployment = 'AllAtOnce'; },
+    problems: [{ setting: 'config.environments[1].deployment', message: 'shifts all traffic at once in an environment that needs approval' }],
+  },
 
   // Functions.
   {
@@ -350,6 +360,16 @@ describe('parseConfig', () => {
     const { environments } = parseConfig(config, { projectRoot: PROJECT_ROOT });
 
     expect(environments.map((e) => e.requiresApproval)).toEqual([false, true]);
+  });
+
+  test('releases by a canary of a tenth of the traffic for five minutes unless an environment names its strategy', () => {
+    const config = baseConfig();
+    delete config.environments[0].deployment;
+    config.environments[1].deployment = 'Linear10PercentEvery3Minutes';
+
+    const { environments } = parseConfig(config, { projectRoot: PROJECT_ROOT });
+
+    expect(environments.map((e) => e.deployment)).toEqual(['Canary10Percent5Minutes', 'Linear10PercentEvery3Minutes']);
   });
 });
 

@@ -224,6 +224,19 @@ function functionId(stack: FunctionStack, fn: string): string {
   return stack.getLogicalId(stack.functions.get(fn)!.function.node.defaultChild as lambda.CfnFunction);
 }
 
+/** Logical id of the one published version of a function in a template (it changes with the version's content). */
+function versionId(template: any, stack: FunctionStack, fn: string): string {
+  const ids = Object.keys(template.Resources).filter(
+    (id) => template.Resources[id].Type === 'AWS::Lambda::Version' && template.Resources[id].Properties.FunctionName.Ref === functionId(stack, fn),
+  );
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+function aliasId(stack: FunctionStack, fn: string): string {
+  return stack.getLogicalId(stack.releases.get(fn)!.alias.node.defaultChild as lambda.CfnAlias);
+}
+
 /** Logical ids of the resources added, removed or changed between two versions of a template. */
 function changedResources(before: any, after: any): string[] {
   const ids = new Set([...Object.keys(before.Resources), ...Object.keys(after.Resources)]);
@@ -268,6 +281,18 @@ describe('synthesized templates', () => {
     beforeAll(() => {
       // Another copy, in another folder: what the pipeline synthesizes is the same as on a laptop.
       repeated = synthesize(copyProject());
+    });
+
+    test('keep every function on the same version behind the same live alias', () => {
+      for (const env of original.created.pipelineStack.environments) {
+        for (const stack of functionStacksOf(env)) {
+          const [a, b] = [original, repeated].map((synth) => templateOf(synth, stack));
+          for (const fn of stack.functions.keys()) {
+            expect(versionId(b, stack, fn)).toBe(versionId(a, stack, fn));
+            expect(b.Resources[aliasId(stack, fn)]).toEqual(a.Resources[aliasId(stack, fn)]);
+          }
+        }
+      }
     });
 
     test('are the same files, byte for byte, nested assemblies included', () => {
@@ -344,14 +369,16 @@ describe('synthesized templates', () => {
         }
       });
 
-      test('changes, in the functions that use it, only the fingerprint variable of that layer, to the new fingerprint', () => {
+      test('changes, in the functions that use it, the fingerprint variable of that layer and their version and alias, nothing else', () => {
         const [old, current] = pair();
         const variable = layerFingerprintVariable(layer);
         for (const env of environments()) {
           for (const stack of functionStacksOf(env)) {
             const [a, b] = [before(), after()].map((synth) => templateOf(synth, stack));
             const users = usersOf(layer).functions.filter((fn) => stack.functions.has(fn));
-            expect(changedResources(a, b)).toEqual(users.map((fn) => functionId(stack, fn)).sort());
+            expect(changedResources(a, b)).toEqual(
+              users.flatMap((fn) => [functionId(stack, fn), versionId(a, stack, fn), versionId(b, stack, fn), aliasId(stack, fn)]).sort(),
+            );
             expect(withoutResources(b)).toEqual(withoutResources(a));
             for (const fn of users) {
               const [was, is] = [a, b].map((template) => template.Resources[functionId(stack, fn)]);
@@ -363,6 +390,21 @@ describe('synthesized templates', () => {
             }
           }
         }
+      });
+
+      test('publishes a new version of each function that uses it and moves its live alias there; the others keep theirs', () => {
+        for (const env of environments()) {
+          for (const stack of functionStacksOf(env)) {
+            const [a, b] = [before(), after()].map((synth) => templateOf(synth, stack));
+            for (const fn of stack.functions.keys()) {
+              const uses = usersOf(layer).functions.includes(fn);
+              const [versionBefore, versionAfter] = [versionId(a, stack, fn), versionId(b, stack, fn)];
+              expect({ fn, newVersion: versionAfter !== versionBefore }).toEqual({ fn, newVersion: uses });
+              expect(b.Resources[aliasId(stack, fn)].Properties.FunctionVersion).toEqual({ 'Fn::GetAtt': [versionAfter, 'Version'] });
+            }
+          }
+        }
+      });
       });
     });
   });

@@ -1,0 +1,82 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { DeploymentStrategy } from './deployment-strategies';
+import { acknowledge, RELEASE_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
+
+/** The alias every caller uses; CodeDeploy moves it from version to version. */
+export const LIVE_ALIAS = 'live';
+
+const DEPLOYMENT_CONFIGS: Record<DeploymentStrategy, codedeploy.ILambdaDeploymentConfig> = {
+  AllAtOnce: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
+  Canary10Percent5Minutes: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+  Canary10Percent10Minutes: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_10MINUTES,
+  Canary10Percent15Minutes: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_15MINUTES,
+  Canary10Percent30Minutes: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_30MINUTES,
+  Linear10PercentEvery1Minute: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTE,
+  Linear10PercentEvery2Minutes: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_2MINUTES,
+  Linear10PercentEvery3Minutes: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_3MINUTES,
+  Linear10PercentEvery10Minutes: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_10MINUTES,
+};
+
+/** Props of {@link LiveAlias}. */
+export interface LiveAliasProps {
+  readonly function: lambda.Function;
+  /**
+   * The fingerprints of the function's layers. The layers are attached by ARNs resolved at deploy, which the
+   * version's hash cannot see; with these in it, a changed layer always publishes a new version.
+   */
+  readonly layerFingerprints: readonly string[];
+  /** How CodeDeploy shifts traffic to a new version. */
+  readonly strategy: DeploymentStrategy;
+  /** The CodeDeploy application of the function's stack. */
+  readonly application: codedeploy.ILambdaApplication;
+}
+
+/**
+ * A function's safe release: a version published whenever its code, configuration or any layer's fingerprint
+ * changes (and only then), the `live` alias on it, and a CodeDeploy deployment group that shifts the alias to a
+ * new version by the environment's strategy. An alarm on the alias's errors or throttles during the shift stops
+ * the deployment and rolls the alias back to the previous version; so does a failed or stopped deployment.
+ */
+export class LiveAlias extends Construct {
+  readonly alias: lambda.Alias;
+  readonly errorsAlarm: cloudwatch.Alarm;
+  readonly throttlesAlarm: cloudwatch.Alarm;
+  readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
+
+  constructor(scope: Construct, id: string, props: LiveAliasProps) {
+    super(scope, id);
+    const fn = props.function;
+    fn.invalidateVersionBasedOn(props.layerFingerprints.join(','));
+    this.alias = new lambda.Alias(this, 'Alias', {
+      aliasName: LIVE_ALIAS,
+      version: fn.currentVersion,
+      description: 'The version callers use; moved by CodeDeploy',
+    });
+
+    const alarmOn = (alarmId: string, metric: cloudwatch.Metric, what: string) =>
+      new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${what} of the ${LIVE_ALIAS} alias: stops and rolls back a deployment in progress`,
+      });
+    const period = { period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM };
+    this.errorsAlarm = alarmOn('Errors', this.alias.metricErrors(period), 'Errors');
+    this.throttlesAlarm = alarmOn('Throttles', this.alias.metricThrottles(period), 'Throttles');
+
+    this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
+      application: props.application,
+      alias: this.alias,
+      deploymentConfig: DEPLOYMENT_CONFIGS[props.strategy],
+      alarms: [this.errorsAlarm, this.throttlesAlarm],
+      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    });
+    acknowledge(this.deploymentGroup.role, RELEASE_ACKNOWLEDGEMENTS.codeDeployManagedPolicy);
+  }
+}
