@@ -7,14 +7,19 @@ import type { FunctionConfig } from './config';
 import type { DeploymentStrategy } from './deployment-strategies';
 import { LiveAlias } from './live-alias';
 import { functionCodeDir } from './project-layout';
-import { functionEnvironment, pascalCase } from './naming';
+import { functionEnvironment, pascalCase, smokeTestRoleName } from './naming';
 import { AttachedLayer, PythonFunction } from './python-function';
 import type { LayerReference } from './shared-layers-stack';
+import { SmokeTestAccess } from './smoke-test-access';
 
 /** Props of {@link FunctionStack}. */
 export interface FunctionStackProps extends StackProps {
   readonly appName: string;
   readonly environmentName: string;
+  /** The stack's name in the configuration (`config.functions.<fn>.stack`). */
+  readonly name: string;
+  /** The account of the pipeline, whose smoke test may assume this stack's smoke-test role. */
+  readonly pipelineAccount: string;
   /** The functions of this stack. */
   readonly functions: readonly FunctionConfig[];
   /** The layers the environment's layer stack publishes. */
@@ -34,9 +39,18 @@ export class FunctionStack extends Stack {
   readonly functions: ReadonlyMap<string, PythonFunction>;
   /** Each function's `live` alias and its CodeDeploy release. */
   readonly releases: ReadonlyMap<string, LiveAlias>;
+  /** Each function's physical name, as a stack output: the smoke test reads them. */
+  readonly functionNameOutputs: ReadonlyMap<string, CfnOutput>;
+  /** The role the pipeline's smoke test assumes in this stack's account. */
+  readonly smokeTestAccess: SmokeTestAccess;
+  /** The stack's name in the configuration. */
+  readonly configName: string;
+  /** The layers of each function, in the order Lambda applies them. */
+  readonly functionLayers: ReadonlyMap<string, readonly LayerReference[]>;
 
   constructor(scope: Construct, id: string, props: FunctionStackProps) {
     super(scope, id, props);
+    this.configName = props.name;
     const references = new Map(props.layers.map((l) => [l.name, l]));
     const imported = new Map<string, AttachedLayer>();
     const attach = (name: string): AttachedLayer => {
@@ -61,6 +75,7 @@ export class FunctionStack extends Stack {
     const application = new codedeploy.LambdaApplication(this, 'Releases');
     const functions = new Map<string, PythonFunction>();
     const releases = new Map<string, LiveAlias>();
+    const outputs = new Map<string, CfnOutput>();
     for (const config of props.functions) {
       const layers = config.layers.map(attach);
       const fn = new PythonFunction(this, pascalCase(config.name), {
@@ -69,10 +84,10 @@ export class FunctionStack extends Stack {
         layers,
         environment: functionEnvironment(props.appName, props.environmentName, layers),
       });
-      new CfnOutput(this, `${pascalCase(config.name)}FunctionName`, {
+      outputs.set(config.name, new CfnOutput(this, `${pascalCase(config.name)}FunctionName`, {
         value: fn.function.functionName,
         description: `Name of the ${config.name} function`,
-      });
+      }));
       releases.set(config.name, new LiveAlias(fn, 'Live', {
         function: fn.function,
         layerFingerprints: layers.map((l) => `${l.name}=${l.fingerprint}`),
@@ -83,5 +98,13 @@ export class FunctionStack extends Stack {
     }
     this.functions = functions;
     this.releases = releases;
+    this.functionNameOutputs = outputs;
+    this.functionLayers = new Map(props.functions.map((fn) => [fn.name, fn.layers.map((name) => references.get(name)!)]));
+    this.smokeTestAccess = new SmokeTestAccess(this, 'SmokeTest', {
+      roleName: smokeTestRoleName(props.appName, props.environmentName, props.name),
+      pipelineAccount: props.pipelineAccount,
+      aliases: [...releases.values()].map((release) => release.alias),
+      layerParameters: [...imported.keys()].map((name) => references.get(name)!.parameterName),
+    });
   }
 }

@@ -16,6 +16,8 @@ export interface FunctionStageProps extends StageProps {
   /** The function stacks of this stage: stack name to its functions. */
   readonly stacks: ReadonlyMap<string, readonly FunctionConfig[]>;
   readonly projectRoot: string;
+  /** The account of the pipeline, whose smoke test may assume each stack's smoke-test role. */
+  readonly pipelineAccount: string;
 }
 
 /** The function stacks of one environment (or a slice of them), deployed in a wave after the layer stage. */
@@ -32,6 +34,8 @@ export class FunctionStage extends Stage {
         new FunctionStack(this, pascalCase(stackName), {
           appName: props.appName,
           environmentName: environment.name,
+          name: stackName,
+          pipelineAccount: props.pipelineAccount,
           functions,
           layers: props.layerStage.references,
           projectRoot: props.projectRoot,

@@ -1,7 +1,9 @@
 /**
  * Names that are contracts between parts: between the layer stack that writes an SSM parameter and the function
- * stacks that read it, between the stages and the pipeline's waves.
+ * stacks that read it, between the stages and the pipeline's waves, between a function stack's smoke-test role and
+ * the pipeline step that assumes it.
  */
+import { createHash } from 'crypto';
 
 /** The SSM parameter that holds the ARN of the current version of a layer: `/<app>/<environment>/layers/<layer>/arn`. */
 export function layerArnParameterName(appName: string, environment: string, layer: string): string {
@@ -11,6 +13,20 @@ export function layerArnParameterName(appName: string, environment: string, laye
 /** The environment variable through which a function carries the fingerprint of a layer it uses. */
 export function layerFingerprintVariable(layer: string): string {
   return `LAYER_FINGERPRINT_${layer.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** IAM allows role names of at most this many characters. */
+const MAX_ROLE_NAME = 64;
+
+/**
+ * The role in a function stack's account that the pipeline's smoke test assumes: `<app>-<env>-<stack>-smoke`, or,
+ * where that exceeds IAM's 64 characters, `<app>-<env>-smoke-<hash of the stack name>`. Both the function stack
+ * (which creates it) and the pipeline (which may assume it) derive it from here.
+ */
+export function smokeTestRoleName(appName: string, environment: string, stack: string): string {
+  const readable = `${appName}-${environment}-${stack}-smoke`;
+  if (readable.length <= MAX_ROLE_NAME) return readable;
+  return `${appName}-${environment}-smoke-${createHash('sha256').update(stack).digest('hex').slice(0, 12)}`;
 }
 
 /** `dev` -> `Dev`, `daily-report` -> `DailyReport`: names as construct ids. */

@@ -47,6 +47,7 @@ export function createEnvironmentStages(scope: Construct, props: EnvironmentStag
           layerStage,
           stacks: new Map(slice),
           projectRoot: props.projectRoot,
+          pipelineAccount: props.config.pipeline.account,
           env: { account: environment.account, region: environment.region },
         }),
     );

@@ -40,6 +40,9 @@ export class LayerBuildStep extends CodeBuildStep {
         computeType: codebuild.ComputeType.MEDIUM,
       },
       timeout: Duration.minutes(30),
+      // The buildspec's cache paths (pip's download cache, npm's) stay on the build host between builds: no bucket
+      // to secure and pay for; a build that lands on a cold host downloads again, and builds the same layers.
+      cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM),
       primaryOutputDirectory: 'build/layers',
     });
   }

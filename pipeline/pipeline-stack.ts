@@ -10,6 +10,7 @@ import { createEnvironmentStages, EnvironmentStages } from './environment-stages
 import { LayerBuildStep } from './layer-build-step';
 import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
 import { promotionApproval } from './promotion-approval';
+import { SmokeTestStep } from './smoke-test-step';
 import { pipelineSource } from './source';
 import { SynthStep } from './synth-step';
 
@@ -68,7 +69,9 @@ export class PipelineStack extends Stack {
         pre: environment.requiresApproval ? [promotionApproval(environment, source)] : [],
       });
       for (const functionStage of functionStages) {
-        this.pipeline.addStage(functionStage);
+        this.pipeline.addStage(functionStage, {
+          post: [new SmokeTestStep('SmokeTest', { input: source, appName: config.appName, stage: functionStage })],
+        });
       }
     }
     this.pipeline.buildPipeline();

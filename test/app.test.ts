@@ -180,6 +180,26 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
     });
   });
 
+  test('gives the pipeline\'s smoke test a role per function stack: invoke and read its live aliases, read its layers\' parameters', () => {
+    for (const { stack, template } of functionTemplates) {
+      const roles = template.findResources('AWS::IAM::Role', { Properties: { RoleName: `${config.appName}-${envName}-${stack.configName}-smoke` } });
+      expect(Object.keys(roles)).toHaveLength(1);
+      const [roleId, role] = Object.entries(roles)[0];
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Action: 'sts:AssumeRole', Principal: { AWS: expect.stringMatching(/^arn:.*:iam::111111111111:root$/) } }),
+      ]);
+      const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+      const aliasIds = Object.keys(template.findResources('AWS::Lambda::Alias')).sort();
+      const parameters = [...new Set([...stack.functionLayers.values()].flat().map((l) => l.parameterName))].sort();
+      expect(statements.map((st: any) => ({ ...st, Resource: [st.Resource].flat() }))).toEqual([
+        { Effect: 'Allow', Action: ['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction'], Resource: aliasIds.map((id) => ({ Ref: id })) },
+        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameters.map((p) => `arn:aws:ssm:${environments[index].region}:${environments[index].account}:parameter${p}`) },
+      ]);
+    }
+  });
+
   test('function stages deploy after, and are built from, the layer stage of the same environment', () => {
     for (const stage of env.functionStages) {
       expect(stage.layerStage).toBe(env.layerStage);

@@ -405,7 +405,6 @@ describe('synthesized templates', () => {
           }
         }
       });
-      });
     });
   });
 });

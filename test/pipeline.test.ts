@@ -54,7 +54,8 @@ describe('the pipeline', () => {
     const buildspec = JSON.parse(project.Source.BuildSpec);
     expect(buildspec.phases.install['runtime-versions'].python).toBe('3.13');
     expect(buildspec.phases.build.commands).toContain('npm run build:layers -- --architecture "$LAYER_ARCHITECTURE"');
-    expect(buildspec.cache.paths).toEqual(['/root/.cache/pip/**/*']);
+    expect(buildspec.cache.paths).toEqual(['/root/.cache/pip/**/*', '/root/.npm/**/*']);
+    expect(project.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
     expect(build.RunOrder).toBeLessThan(action('Build', 'Synth').RunOrder);
   });
 
@@ -83,12 +84,58 @@ describe('the pipeline', () => {
     }
   });
 
-  test('asks for approval before prod, after dev, naming the commit', () => {
+  test('asks for approval before prod, after dev\'s smoke test, naming the commit', () => {
+    const devFunctions = stages[stageNames.indexOf('Prod-Layers') - 1];
+    expect(devFunctions.Name).toBe('Dev-Functions');
+    expect([...devFunctions.Actions].sort((a, b) => b.RunOrder - a.RunOrder)[0].Name).toBe('SmokeTest');
     const prodLayers = stages.find((s) => s.Name === 'Prod-Layers')!;
     const first = [...prodLayers.Actions].sort((a, b) => a.RunOrder - b.RunOrder)[0];
     expect(first).toMatchObject({ Name: 'PromoteToProd', ActionTypeId: { Category: 'Approval', Provider: 'Manual' } });
     expect(first.Configuration!.CustomData).toMatch(/^Promote commit #\{.*CommitId\} to prod \(account 333333333333, eu-west-1\)/);
     expect(stages.filter((s) => s.Name.startsWith('Dev-')).flatMap((s) => s.Actions).some((a) => a.ActionTypeId.Category === 'Approval')).toBe(false);
+  });
+
+  test('smoke-tests every environment after its function stacks deploy, in its account, with their names from their outputs', () => {
+    for (const [env, name, account] of [['Dev', 'dev', '222222222222'], ['Prod', 'prod', '333333333333']]) {
+      const stage = stages.find((s) => s.Name === `${env}-Functions`)!;
+      const smoke = action(`${env}-Functions`, 'SmokeTest');
+      const deploys = stage.Actions.filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
+      expect(smoke.RunOrder).toBeGreaterThan(Math.max(...deploys.map((a) => a.RunOrder)));
+
+      const project = projectOf(smoke);
+      expect(project.Environment).toMatchObject({ Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0', ComputeType: 'BUILD_GENERAL1_SMALL' });
+      expect(JSON.parse(project.Source.BuildSpec).phases.build.commands).toEqual(['python3 tools/smoke_test.py']);
+      const spec = JSON.parse(project.Environment.EnvironmentVariables.find((v: any) => v.Name === 'SMOKE_TEST_SPEC').Value);
+      expect(spec).toMatchObject({ environment: name, alias: 'live' });
+      expect(spec.targets.map((t: any) => [t.stack, t.account, t.roleName])).toEqual([
+        ['orders', account, `orders-${name}-orders-smoke`],
+        ['reports', account, `orders-${name}-reports-smoke`],
+      ]);
+      const priceOrder = spec.targets[0].functions.find((f: any) => f.name === 'price-order');
+      expect(priceOrder.layers).toEqual([
+        { name: 'common', parameter: `/orders/${name}/layers/common/arn` },
+        { name: 'domain', parameter: `/orders/${name}/layers/domain/arn` },
+      ]);
+
+      // Each function's name comes from its stack's output, as a variable of the deploy action.
+      const variables = JSON.parse(smoke.Configuration!.EnvironmentVariables);
+      const functionVariables = spec.targets.flatMap((t: any) => t.functions.map((f: any) => f.nameVariable)).sort();
+      expect(variables.map((v: any) => v.name).sort()).toEqual(functionVariables);
+      for (const variable of variables) expect(variable.value).toMatch(/^#\{.*\..*FunctionName.*\}$/);
+    }
+  });
+
+  test('lets the smoke test assume the smoke-test roles of the stacks it tests, and no other role', () => {
+    for (const env of ['Dev', 'Prod']) {
+      const role = projectOf(action(`${env}-Functions`, 'SmokeTest')).ServiceRole['Fn::GetAtt'][0];
+      const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === role))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+      const assume = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sts:')));
+      expect(assume).toHaveLength(1);
+      expect(assume[0].Action).toBe('sts:AssumeRole');
+      expect(JSON.stringify(assume[0].Resource)).toMatch(/role\/orders-\w+-orders-smoke.*role\/orders-\w+-reports-smoke/);
+    }
   });
 
   test('encrypts artifacts with a rotated key for cross-account deploys, and logs artifact bucket access', () => {
@@ -110,7 +157,8 @@ describe('an environment with more function stacks than a pipeline stage holds',
     const { stages: bigStages } = pipelineOf(Template.fromStack(big.pipelineStack));
     const functionStages = bigStages.filter((s) => s.Name.startsWith('Dev-Functions'));
     expect(functionStages.map((s) => s.Name)).toEqual(['Dev-Functions-1', 'Dev-Functions-2', 'Dev-Functions-3']);
-    expect(functionStages.map((s) => s.Actions.length)).toEqual([2 * MAX_STACKS_PER_WAVE, 2 * MAX_STACKS_PER_WAVE, 2 * 12]);
+    // Two actions per stack (prepare and execute a change set), and the smoke test.
+    expect(functionStages.map((s) => s.Actions.length)).toEqual([2 * MAX_STACKS_PER_WAVE + 1, 2 * MAX_STACKS_PER_WAVE + 1, 2 * 12 + 1]);
     expect(Math.max(...bigStages.map((s) => s.Actions.length))).toBeLessThanOrEqual(50);
   });
 });

@@ -1,0 +1,49 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/** Props of {@link SmokeTestAccess}. */
+export interface SmokeTestAccessProps {
+  /** The role's name: `smokeTestRoleName(...)`, which the pipeline derives too. */
+  readonly roleName: string;
+  /** The account whose pipeline runs the smoke test, and may assume the role. */
+  readonly pipelineAccount: string;
+  /** The `live` alias of every function of the stack: the smoke test invokes them and reads their configuration. */
+  readonly aliases: readonly lambda.IAlias[];
+  /** The SSM parameters holding the ARNs of the layers the stack's functions use. */
+  readonly layerParameters: readonly string[];
+}
+
+/**
+ * The role through which the pipeline's smoke test reaches a function stack in its own account: it may invoke
+ * each function's `live` alias, read that alias's configuration (to see its layers), and read the layers' SSM
+ * parameters. Nothing else, and only these resources.
+ */
+export class SmokeTestAccess extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SmokeTestAccessProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
+      description: "The pipeline's smoke test: invokes the live aliases and checks their layers against SSM",
+    });
+    if (props.aliases.length > 0) {
+      this.role.addToPolicy(new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+        resources: props.aliases.map((alias) => alias.functionArn),
+      }));
+    }
+    if (props.layerParameters.length > 0) {
+      const stack = Stack.of(this);
+      this.role.addToPolicy(new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: props.layerParameters.map((name) =>
+          stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+        ),
+      }));
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { Aws, CfnOutput, Duration } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
+import type { FunctionStage } from '../lib/function-stage';
+import { LIVE_ALIAS } from '../lib/live-alias';
+import { smokeTestRoleName } from '../lib/naming';
+
+/** The command the step runs, from the source checkout (standard library Python and the AWS CLI). */
+export const SMOKE_TEST_COMMAND = 'python3 tools/smoke_test.py';
+
+/** Props of {@link SmokeTestStep}. */
+export interface SmokeTestStepProps {
+  /** The source: the step runs `tools/smoke_test.py` and reads the functions' sample events from it. */
+  readonly input: IFileSetProducer;
+  readonly appName: string;
+  /** The function stage just deployed: every function of every stack in it is tested. */
+  readonly stage: FunctionStage;
+}
+
+/**
+ * After a function stage deploys: in the environment's account (through each stack's smoke-test role), invokes
+ * every function's `live` alias once and checks that the layer versions it runs with are those SSM names. A
+ * failure fails the stage, so nothing is promoted further. Its own role may assume those roles and nothing more.
+ */
+export class SmokeTestStep extends CodeBuildStep {
+  constructor(id: string, props: SmokeTestStepProps) {
+    const environment = props.stage.layerStage.environment;
+    const envFromCfnOutputs: Record<string, CfnOutput> = {};
+    const roleArns: string[] = [];
+    const targets = props.stage.functionStacks.map((stack) => {
+      const roleName = smokeTestRoleName(props.appName, environment.name, stack.configName);
+      roleArns.push(`arn:${Aws.PARTITION}:iam::${environment.account}:role/${roleName}`);
+      return {
+        stack: stack.configName,
+        account: environment.account,
+        region: environment.region,
+        roleName,
+        functions: [...stack.functionNameOutputs].map(([name, output]) => {
+          const nameVariable = `FUNCTION_NAME_${variablePart(stack.configName)}_${variablePart(name)}`;
+          envFromCfnOutputs[nameVariable] = output;
+          const layers = stack.functionLayers.get(name) ?? [];
+          return { name, nameVariable, layers: layers.map((l) => ({ name: l.name, parameter: l.parameterName })) };
+        }),
+      };
+    });
+
+    super(id, {
+      input: props.input,
+      commands: [SMOKE_TEST_COMMAND],
+      env: { SMOKE_TEST_SPEC: JSON.stringify({ environment: environment.name, alias: LIVE_ALIAS, targets }) },
+      envFromCfnOutputs,
+      rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns })],
+      buildEnvironment: {
+        buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
+        computeType: codebuild.ComputeType.SMALL,
+      },
+      timeout: Duration.minutes(15),
+    });
+  }
+}
+
+/** `price-order` -> `PRICE_ORDER`: a name as part of an environment variable's name. */
+function variablePart(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}

@@ -1,0 +1,134 @@
+"""The pipeline's smoke test of one environment, run after its function stacks deploy.
+
+For every function stack of the stage it assumes the stack's smoke-test role in the environment's account, then
+for every function: invokes its ``live`` alias once with ``lambda/<function>/events/smoke.json`` (or
+``events/default.json``), and checks that every layer the function uses is attached in the version SSM names for it
+(``/<app>/<environment>/layers/<layer>/arn``). Every problem is reported, then the step fails if there was one, and
+the promotion stops.
+
+It needs only Python's standard library and the AWS CLI, both on the CodeBuild image. The pipeline hands it:
+
+- ``SMOKE_TEST_SPEC``: JSON ``{"environment", "alias", "targets": [{"stack", "account", "region", "roleName",
+  "functions": [{"name", "nameVariable", "layers": [{"name", "parameter"}]}]}]}``, written at synth;
+- one variable per function (its ``nameVariable``) holding the function's physical name, from the stack's outputs.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+class AwsError(Exception):
+    """An AWS CLI call failed; the message is the CLI's own."""
+
+
+def run_aws(args, credentials=None, region=None):
+    """Runs ``aws <args> --output json`` and returns its parsed output (``{}`` when it prints nothing)."""
+    env = dict(os.environ)
+    if credentials:
+        env.update(
+            AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
+            AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
+            AWS_SESSION_TOKEN=credentials["SessionToken"],
+        )
+    if region:
+        env["AWS_REGION"] = region
+        env["AWS_DEFAULT_REGION"] = region
+    result = subprocess.run(["aws", *args, "--output", "json"], capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise AwsError((result.stderr or result.stdout).strip() or f"aws {args[0]} {args[1]} exited {result.returncode}")
+    return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def event_file(root, function):
+    """The event a function is smoke-tested with: ``events/smoke.json``, else ``events/default.json``, else none."""
+    for name in ("smoke.json", "default.json"):
+        path = os.path.join(root, "lambda", function, "events", name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def smoke_test(spec, aws=run_aws, environ=None, root="."):
+    """Smoke-tests every function of ``spec``; returns the problems found, as lines, empty when all passed."""
+    environ = os.environ if environ is None else environ
+    alias = spec["alias"]
+    problems = []
+    partition = aws(["sts", "get-caller-identity"])["Arn"].split(":")[1]
+    for target in spec["targets"]:
+        role_arn = f"arn:{partition}:iam::{target['account']}:role/{target['roleName']}"
+        try:
+            credentials = aws(
+                ["sts", "assume-role", "--role-arn", role_arn, "--role-session-name", f"smoke-test-{spec['environment']}"]
+            )["Credentials"]
+        except AwsError as error:
+            problems.append(f"stack {target['stack']}: cannot assume {role_arn}: {error}")
+            continue
+
+        def call(args, region=target["region"], credentials=credentials):
+            return aws(args, credentials=credentials, region=region)
+
+        for function in target["functions"]:
+            problems.extend(check_function(function, alias, call, environ, root))
+    return problems
+
+
+def check_function(function, alias, call, environ, root):
+    """Invokes one function's alias and compares its layers with SSM; returns its problems."""
+    label = f"function {function['name']}"
+    name = environ.get(function["nameVariable"])
+    if not name:
+        return [f"{label}: its name did not reach the step (variable {function['nameVariable']} is empty)"]
+    qualified = f"{label} ({name}:{alias})"
+    problems = []
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            event = event_file(root, function["name"])
+            if event is None:
+                event = os.path.join(scratch, "event.json")
+                with open(event, "w", encoding="utf-8") as out:
+                    out.write("{}")
+            response_file = os.path.join(scratch, "response.json")
+            response = call(
+                [
+                    "lambda", "invoke", "--function-name", name, "--qualifier", alias,
+                    "--cli-binary-format", "raw-in-base64-out", "--payload", f"fileb://{event}", response_file,
+                ]
+            )
+            if response.get("FunctionError"):
+                with open(response_file, encoding="utf-8", errors="replace") as body:
+                    problems.append(f"{qualified}: invocation failed ({response['FunctionError']}): {body.read(500)}")
+            elif response.get("StatusCode") != 200:
+                problems.append(f"{qualified}: invocation returned status {response.get('StatusCode')}")
+
+        configuration = call(["lambda", "get-function-configuration", "--function-name", name, "--qualifier", alias])
+        attached = [layer["Arn"] for layer in configuration.get("Layers", [])]
+        for layer in function["layers"]:
+            expected = call(["ssm", "get-parameter", "--name", layer["parameter"]])["Parameter"]["Value"]
+            if expected not in attached:
+                problems.append(
+                    f"{qualified}: layer {layer['name']} is {expected} in SSM ({layer['parameter']}), "
+                    f"but the function runs with {', '.join(attached) or 'no layers'}"
+                )
+    except AwsError as error:
+        problems.append(f"{qualified}: {error}")
+    return problems
+
+
+def main():
+    spec = json.loads(os.environ["SMOKE_TEST_SPEC"])
+    problems = smoke_test(spec)
+    count = sum(len(target["functions"]) for target in spec["targets"])
+    if problems:
+        print(f"Smoke test of {spec['environment']} failed, {len(problems)} problem(s):")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    print(f"Smoke test of {spec['environment']} passed: {count} function(s) answered on {spec['alias']} with the layers SSM names.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Tests of the pipeline's smoke test against a recorded AWS CLI: what it calls, and what it reports."""
+
+import json
+import os
+import tempfile
+import unittest
+
+import smoke_test
+from smoke_test import AwsError
+
+LAYER_COMMON_V3 = "arn:aws:lambda:eu-west-1:222222222222:layer:orders-dev-common:3"
+LAYER_DOMAIN_V7 = "arn:aws:lambda:eu-west-1:222222222222:layer:orders-dev-domain:7"
+
+SPEC = {
+    "environment": "dev",
+    "alias": "live",
+    "targets": [
+        {
+            "stack": "orders",
+            "account": "222222222222",
+            "region": "eu-west-1",
+            "roleName": "orders-dev-orders-smoke",
+            "functions": [
+                {
+                    "name": "price-order",
+                    "nameVariable": "FUNCTION_NAME_ORDERS_PRICE_ORDER",
+                    "layers": [
+                        {"name": "common", "parameter": "/orders/dev/layers/common/arn"},
+                        {"name": "domain", "parameter": "/orders/dev/layers/domain/arn"},
+                    ],
+                }
+            ],
+        }
+    ],
+}
+
+ENVIRON = {"FUNCTION_NAME_ORDERS_PRICE_ORDER": "Dev-Orders-PriceOrder-ABC123"}
+
+
+class FakeAws:
+    """Answers AWS CLI calls like an account where everything is in order; a test changes what it needs."""
+
+    def __init__(self):
+        self.calls = []
+        self.parameters = {"/orders/dev/layers/common/arn": LAYER_COMMON_V3, "/orders/dev/layers/domain/arn": LAYER_DOMAIN_V7}
+        self.attached = [LAYER_COMMON_V3, LAYER_DOMAIN_V7]
+        self.invoke_response = {"StatusCode": 200, "ExecutedVersion": "4"}
+        self.invoke_body = '{"price": 42}'
+        self.fail = {}
+
+    def __call__(self, args, credentials=None, region=None):
+        command = " ".join(args[:2])
+        self.calls.append({"command": command, "args": args, "credentials": credentials, "region": region})
+        if command in self.fail:
+            raise AwsError(self.fail[command])
+        if command == "sts get-caller-identity":
+            return {"Arn": "arn:aws:sts::111111111111:assumed-role/pipeline-smoke/build"}
+        if command == "sts assume-role":
+            return {"Credentials": {"AccessKeyId": "AKIA", "SecretAccessKey": "secret", "SessionToken": "token"}}
+        if command == "lambda invoke":
+            with open(args[-1], "w", encoding="utf-8") as out:
+                out.write(self.invoke_body)
+            return self.invoke_response
+        if command == "lambda get-function-configuration":
+            return {"Layers": [{"Arn": arn} for arn in self.attached]}
+        if command == "ssm get-parameter":
+            return {"Parameter": {"Value": self.parameters[args[args.index("--name") + 1]]}}
+        raise AssertionError(f"unexpected call: aws {' '.join(args)}")
+
+    def commands(self):
+        return [call["command"] for call in self.calls]
+
+
+def run(aws, environ=ENVIRON, root="."):
+    return smoke_test.smoke_test(SPEC, aws=aws, environ=environ, root=root)
+
+
+class SmokeTestTest(unittest.TestCase):
+    def test_passes_when_the_function_answers_with_the_layers_ssm_names(self):
+        aws = FakeAws()
+        self.assertEqual(run(aws), [])
+        self.assertEqual(
+            aws.commands(),
+            [
+                "sts get-caller-identity",
+                "sts assume-role",
+                "lambda invoke",
+                "lambda get-function-configuration",
+                "ssm get-parameter",
+                "ssm get-parameter",
+            ],
+        )
+
+    def test_assumes_the_stacks_role_in_its_account_and_works_with_those_credentials_in_its_region(self):
+        aws = FakeAws()
+        run(aws)
+        assume = aws.calls[1]["args"]
+        self.assertEqual(assume[assume.index("--role-arn") + 1], "arn:aws:iam::222222222222:role/orders-dev-orders-smoke")
+        for call in aws.calls[2:]:
+            self.assertEqual(call["region"], "eu-west-1")
+            self.assertEqual(call["credentials"]["SessionToken"], "token")
+
+    def test_invokes_the_live_alias_with_the_functions_default_event(self):
+        aws = FakeAws()
+        root = self.enterContext(tempfile.TemporaryDirectory())
+        events = os.path.join(root, "lambda", "price-order", "events")
+        os.makedirs(events)
+        with open(os.path.join(events, "default.json"), "w", encoding="utf-8") as out:
+            json.dump({"items": []}, out)
+        run(aws, root=root)
+        invoke = aws.calls[2]["args"]
+        self.assertEqual(invoke[invoke.index("--function-name") + 1], "Dev-Orders-PriceOrder-ABC123")
+        self.assertEqual(invoke[invoke.index("--qualifier") + 1], "live")
+        self.assertEqual(invoke[invoke.index("--payload") + 1], f"fileb://{os.path.join(events, 'default.json')}")
+
+    def test_prefers_a_smoke_event_to_the_default_one(self):
+        root = self.enterContext(tempfile.TemporaryDirectory())
+        events = os.path.join(root, "lambda", "price-order", "events")
+        os.makedirs(events)
+        for name in ("default.json", "smoke.json"):
+            with open(os.path.join(events, name), "w", encoding="utf-8") as out:
+                out.write("{}")
+        self.assertEqual(smoke_test.event_file(root, "price-order"), os.path.join(events, "smoke.json"))
+
+    def test_reports_a_function_error_with_the_response(self):
+        aws = FakeAws()
+        aws.invoke_response = {"StatusCode": 200, "FunctionError": "Unhandled"}
+        aws.invoke_body = '{"errorMessage": "No module named orjson"}'
+        problems = run(aws)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("function price-order (Dev-Orders-PriceOrder-ABC123:live): invocation failed (Unhandled)", problems[0])
+        self.assertIn("No module named orjson", problems[0])
+
+    def test_reports_a_layer_whose_ssm_version_is_not_the_one_attached(self):
+        aws = FakeAws()
+        newer = LAYER_DOMAIN_V7.replace(":7", ":8")
+        aws.parameters["/orders/dev/layers/domain/arn"] = newer
+        problems = run(aws)
+        self.assertEqual(
+            problems,
+            [
+                "function price-order (Dev-Orders-PriceOrder-ABC123:live): layer domain is "
+                f"{newer} in SSM (/orders/dev/layers/domain/arn), but the function runs with "
+                f"{LAYER_COMMON_V3}, {LAYER_DOMAIN_V7}"
+            ],
+        )
+
+    def test_reports_a_function_whose_name_did_not_reach_the_step(self):
+        aws = FakeAws()
+        problems = run(aws, environ={})
+        self.assertEqual(
+            problems,
+            ["function price-order: its name did not reach the step (variable FUNCTION_NAME_ORDERS_PRICE_ORDER is empty)"],
+        )
+
+    def test_reports_a_role_it_cannot_assume_and_goes_on(self):
+        aws = FakeAws()
+        aws.fail["sts assume-role"] = "AccessDenied: not authorized to perform sts:AssumeRole"
+        problems = run(aws)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("stack orders: cannot assume arn:aws:iam::222222222222:role/orders-dev-orders-smoke: AccessDenied", problems[0])
+
+    def test_reports_a_failed_call_as_a_problem_of_its_function(self):
+        aws = FakeAws()
+        aws.fail["lambda invoke"] = "ResourceNotFoundException: Function not found"
+        problems = run(aws)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("function price-order (Dev-Orders-PriceOrder-ABC123:live): ResourceNotFoundException", problems[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
