@@ -29,6 +29,12 @@ export interface CodeConnectionsSourceConfig {
   readonly branch: string;
   /** ARN of the CodeConnections (or CodeStar Connections) connection, created once in the console. */
   readonly connectionArn: string;
+  /**
+   * Glob patterns of files whose changes alone do not run the pipeline (a V2 trigger's push filter): a push that
+   * touches only these is skipped. At most 8; an empty list runs the pipeline on every push.
+   * @default ['*.md', '**\/*.md', 'docs/**']
+   */
+  readonly ignoredPaths: readonly string[];
 }
 
 /** A CodeCommit repository in the pipeline account. */
@@ -40,11 +46,24 @@ export interface CodeCommitSourceConfig {
   readonly branch: string;
 }
 
+/** Where the pipeline tells people that an approval waits or an execution failed: an existing topic, or e-mails. */
+export interface NotificationsConfig {
+  /** An existing SNS topic in the pipeline's account and region. */
+  readonly topicArn?: string;
+  /** Addresses subscribed to a topic the pipeline creates (when there is no `topicArn`). */
+  readonly emails: readonly string[];
+}
+
 /** The account and region that host the pipeline, and where it reads the source from. */
 export interface PipelineConfig {
   readonly account: string;
   readonly region: string;
   readonly source: SourceConfig;
+  /**
+   * Notifications of approvals waiting and failed executions.
+   * @default - none
+   */
+  readonly notifications?: NotificationsConfig;
 }
 
 /** One deployment environment (dev, prod, ...), usually an account of its own. */
@@ -170,7 +189,36 @@ function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefined {
   const account = c.account(p.account, 'config.pipeline.account');
   const region = c.region(p.region, 'config.pipeline.region');
   const source = parseSource(c, p.source);
-  return account && region && source ? { account, region, source } : undefined;
+  const notifications = parseNotifications(c, p.notifications, account, region);
+  if (!account || !region || !source) return undefined;
+  return notifications ? { account, region, source, notifications } : { account, region, source };
+}
+
+function parseNotifications(c: Checker, raw: unknown, account?: string, region?: string): NotificationsConfig | undefined {
+  if (raw === undefined) return undefined;
+  const at = 'config.pipeline.notifications';
+  const n = c.object(raw, at, 'write { "topicArn": "<SNS topic ARN>" } or { "emails": ["team@example.com"] }, or leave it out');
+  if (!n) return undefined;
+  if ((n.topicArn === undefined) === (n.emails === undefined)) {
+    c.problem(at, raw, 'must name either a topicArn or emails', 'keep one of "topicArn" (an existing topic) and "emails" (a topic the pipeline creates)');
+    return undefined;
+  }
+  if (n.topicArn !== undefined) {
+    const topicArn = c.matching(n.topicArn, `${at}.topicArn`, TOPIC_ARN, 'is not an SNS topic ARN',
+      'paste the topic\'s ARN, "arn:aws:sns:<region>:<account>:<name>"');
+    const [, , , topicRegion, topicAccount] = (topicArn ?? '').split(':');
+    if (topicArn && account && region && (topicRegion !== region || topicAccount !== account)) {
+      c.problem(`${at}.topicArn`, topicArn, `is not in the pipeline's account and region (${account}, ${region})`,
+        'use a topic in the pipeline\'s account and region, or "emails" for a topic the pipeline creates');
+    }
+    return topicArn ? { topicArn, emails: [] } : undefined;
+  }
+  const emails = c.list(n.emails, `${at}.emails`, undefined, (v, itemAt) =>
+    c.matching(v, itemAt, EMAIL, 'is not an e-mail address', 'write an address such as "team@example.com"'));
+  if (Array.isArray(n.emails) && n.emails.length === 0) {
+    c.problem(`${at}.emails`, n.emails, 'is empty', 'list at least one address, or leave "notifications" out');
+  }
+  return { emails };
 }
 
 function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
@@ -187,13 +235,46 @@ function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
     const connectionArn = c.matching(s.connectionArn, 'config.pipeline.source.connectionArn', CONNECTION_ARN,
       'is not a CodeConnections connection ARN',
       'create a connection (Developer Tools > Settings > Connections) and paste its ARN, "arn:aws:codeconnections:<region>:<account>:connection/<id>"');
-    return repository && branch && connectionArn ? { type, repository, branch, connectionArn } : undefined;
+    const ignoredPaths = parseIgnoredPaths(c, s.ignoredPaths);
+    return repository && branch && connectionArn ? { type, repository, branch, connectionArn, ignoredPaths } : undefined;
   }
   if (type === 'codecommit') {
+    if (s.ignoredPaths !== undefined) {
+      c.problem('config.pipeline.source.ignoredPaths', s.ignoredPaths, 'only filters pushes of a CodeConnections source',
+        'remove it: a CodeCommit source runs the pipeline on every push to the branch');
+    }
     return repository && branch ? { type, repository, branch } : undefined;
   }
   return undefined;
 }
+
+/** Pushes that change only documentation do not run the pipeline. */
+export const DEFAULT_IGNORED_PATHS = ['*.md', '**/*.md', 'docs/**'];
+
+/** CodePipeline takes at most this many file path patterns in a trigger's push filter. */
+const MAX_TRIGGER_PATTERNS = 8;
+
+function parseIgnoredPaths(c: Checker, raw: unknown): string[] {
+  const at = 'config.pipeline.source.ignoredPaths';
+  if (raw === undefined) return [...DEFAULT_IGNORED_PATHS];
+  if (!Array.isArray(raw)) {
+    c.problem(at, raw, 'is not a list', 'write a list of glob patterns, e.g. ["*.md", "docs/**"], or [] to run on every push');
+    return [];
+  }
+  if (raw.length > MAX_TRIGGER_PATTERNS) {
+    c.problem(at, raw, `lists ${raw.length} patterns, more than the ${MAX_TRIGGER_PATTERNS} a CodePipeline trigger takes`,
+      `merge them into at most ${MAX_TRIGGER_PATTERNS} glob patterns (e.g. "docs/**" for a whole folder)`);
+  }
+  raw.forEach((pattern, i) => {
+    if (typeof pattern !== 'string' || pattern.trim() === '' || pattern.startsWith('/')) {
+      c.problem(`${at}[${i}]`, pattern, 'is not a glob pattern relative to the repository root', 'write a pattern such as "docs/**" or "*.md"');
+    }
+  });
+  return raw.filter((p): p is string => typeof p === 'string');
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
   if (!Array.isArray(raw) || raw.length === 0) {

@@ -2,10 +2,11 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
-import type { AppConfig } from '../lib/config';
+import type { AppConfig, SourceConfig } from '../lib/config';
 import type { LayerContent } from '../lib/layer-source';
 import type { Architecture } from '../lib/runtimes';
 import { AccessLogsBucket } from './access-logs';
+import { PipelineNotifications } from './notifications';
 import { createEnvironmentStages, EnvironmentStages } from './environment-stages';
 import { LayerBuildStep } from './layer-build-step';
 import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
@@ -19,6 +20,21 @@ import { SynthStep } from './synth-step';
  * stacks beyond this many are split across consecutive waves of the same environment.
  */
 export const MAX_STACKS_PER_WAVE = 24;
+
+/**
+ * A V2 trigger in place of the source action's own: a push to the branch runs the pipeline unless every file it
+ * changes matches the source's `ignoredPaths` (documentation, by default).
+ */
+function skipPushesOf(pipeline: CodePipeline, source: SourceConfig): void {
+  if (source.type !== 'codeconnections' || source.ignoredPaths.length === 0) return;
+  pipeline.pipeline.addTrigger({
+    providerType: codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
+    gitConfiguration: {
+      sourceAction: pipeline.pipeline.stages[0].actions[0],
+      pushFilter: [{ branchesIncludes: [source.branch], filePathsExcludes: [...source.ignoredPaths] }],
+    },
+  });
+}
 
 /** Props of {@link PipelineStack}. */
 export interface PipelineStackProps extends StackProps {
@@ -75,6 +91,10 @@ export class PipelineStack extends Stack {
       }
     }
     this.pipeline.buildPipeline();
+    skipPushesOf(this.pipeline, config.pipeline.source);
+    if (config.pipeline.notifications) {
+      new PipelineNotifications(this, 'Notifications', { pipeline: this.pipeline.pipeline, config: config.pipeline.notifications });
+    }
     new AccessLogsBucket(this, 'AccessLogs').logAccessesOf(this.pipeline.pipeline.artifactBucket, 'artifacts/');
     acknowledgePipelineFindings(this.pipeline);
   }

@@ -78,6 +78,43 @@ const badConfigs: readonly BadConfig[] = [
     change: (c) => { c.pipeline.source.connectionArn = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/1234'; },
     problems: [{ setting: 'config.pipeline.source.connectionArn', message: 'is not a CodeConnections connection ARN' }],
   },
+  {
+    name: 'more ignored paths than a trigger takes',
+    change: (c) => { c.pipeline.source.ignoredPaths = ['a/**', 'b/**', 'c/**', 'd/**', 'e/**', 'f/**', 'g/**', 'h/**', 'i/**']; },
+    problems: [{ setting: 'config.pipeline.source.ignoredPaths', message: 'lists 9 patterns, more than the 8 a CodePipeline trigger takes' }],
+  },
+  {
+    name: 'an absolute ignored path',
+    change: (c) => { c.pipeline.source.ignoredPaths = ['/docs/**']; },
+    problems: [{ setting: 'config.pipeline.source.ignoredPaths[0]', message: 'is not a glob pattern relative to the repository root' }],
+  },
+  {
+    name: 'ignored paths on a CodeCommit source',
+    change: (c) => { c.pipeline.source = { type: 'codecommit', repository: 'orders', branch: 'main', ignoredPaths: ['*.md'] }; },
+    problems: [{ setting: 'config.pipeline.source.ignoredPaths', message: 'only filters pushes of a CodeConnections source' }],
+  },
+
+  // Notifications.
+  {
+    name: 'notifications with both a topic and e-mails',
+    change: (c) => { c.pipeline.notifications = { topicArn: 'arn:aws:sns:eu-west-1:111111111111:approvals', emails: ['a@example.com'] }; },
+    problems: [{ setting: 'config.pipeline.notifications', message: 'must name either a topicArn or emails' }],
+  },
+  {
+    name: 'a notifications topic ARN of another service',
+    change: (c) => { c.pipeline.notifications = { topicArn: 'arn:aws:sqs:eu-west-1:111111111111:approvals' }; },
+    problems: [{ setting: 'config.pipeline.notifications.topicArn', message: 'is not an SNS topic ARN' }],
+  },
+  {
+    name: 'a notifications topic in another region than the pipeline',
+    change: (c) => { c.pipeline.notifications = { topicArn: 'arn:aws:sns:us-east-1:111111111111:approvals' }; },
+    problems: [{ setting: 'config.pipeline.notifications.topicArn', message: "is not in the pipeline's account and region (111111111111, eu-west-1)" }],
+  },
+  {
+    name: 'a notification e-mail without a domain',
+    change: (c) => { c.pipeline.notifications = { emails: ['team'] }; },
+    problems: [{ setting: 'config.pipeline.notifications.emails[0]', message: 'is not an e-mail address' }],
+  },
 
   // Environments.
   {

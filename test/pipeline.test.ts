@@ -47,6 +47,29 @@ describe('the pipeline', () => {
     });
   });
 
+  test('skips a push that changes only documentation, with a V2 trigger on the branch', () => {
+    expect(properties.Triggers).toEqual([{
+      ProviderType: 'CodeStarSourceConnection',
+      GitConfiguration: {
+        SourceActionName: stages[0].Actions[0].Name,
+        Push: [{ Branches: { Includes: ['main'] }, FilePaths: { Excludes: ['*.md', '**/*.md', 'docs/**'] } }],
+      },
+    }]);
+  });
+
+  test('tells the team when an approval waits and when an execution fails, on an encrypted HTTPS-only topic', () => {
+    const [rule] = Object.values(template.findResources('AWS::CodeStarNotifications::NotificationRule'));
+    expect(rule.Properties.EventTypeIds.sort()).toEqual(['codepipeline-pipeline-manual-approval-needed', 'codepipeline-pipeline-pipeline-execution-failed']);
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(rule.Properties.Targets).toEqual([{ TargetType: 'SNS', TargetAddress: { Ref: topicId } }]);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'pipeline-team@example.com' });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([
+      Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      Match.objectLike({ Effect: 'Allow', Principal: { Service: 'codestar-notifications.amazonaws.com' }, Action: 'sns:Publish' }),
+    ]) } });
+  });
+
   test('builds the layers on Amazon Linux of their architecture, with the layer buildspec, before synth', () => {
     const build = action('Build', 'BuildLayers-arm64');
     const project = projectOf(build);
