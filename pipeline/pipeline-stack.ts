@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
@@ -95,7 +95,10 @@ export class PipelineStack extends Stack {
     if (config.pipeline.notifications) {
       new PipelineNotifications(this, 'Notifications', { pipeline: this.pipeline.pipeline, config: config.pipeline.notifications });
     }
-    new AccessLogsBucket(this, 'AccessLogs').logAccessesOf(this.pipeline.pipeline.artifactBucket, 'artifacts/');
+    const artifactBucket = this.pipeline.pipeline.artifactBucket;
+    new AccessLogsBucket(this, 'AccessLogs').logAccessesOf(artifactBucket, 'artifacts/');
+    // The artifact bucket is retained; so is its key, or what the bucket keeps could never be read again.
+    artifactBucket.encryptionKey?.applyRemovalPolicy(RemovalPolicy.RETAIN);
     acknowledgePipelineFindings(this.pipeline);
   }
 }

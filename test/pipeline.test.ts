@@ -163,6 +163,13 @@ describe('the pipeline', () => {
 
   test('encrypts artifacts with a rotated key for cross-account deploys, and logs artifact bucket access', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    // Bucket and key outlive the stack: the artifacts stay readable after a teardown.
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
+      for (const resource of Object.values(template.findResources(type))) {
+        expect({ type, DeletionPolicy: resource.DeletionPolicy, UpdateReplacePolicy: resource.UpdateReplacePolicy })
+          .toEqual({ type, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      }
+    }
     template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifacts/' } });
   });
 });
