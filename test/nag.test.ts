@@ -1,0 +1,120 @@
+/**
+ * cdk-nag's AwsSolutions pack over the whole app: no finding left unacknowledged in any stack of any stage, every
+ * acknowledgement specific and explained, and proof that the check is not false-green.
+ */
+import { Stack, Stage } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { buildApp, errorOf } from './helpers';
+
+/** Rules whose findings name what they concern (`AwsSolutions-IAM5[Action::s3:*]`): acknowledged one finding at a time. */
+const GRANULAR_RULES = ['AwsSolutions-IAM4', 'AwsSolutions-IAM5'];
+
+interface Acknowledgement {
+  readonly path: string;
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** Every acknowledgement recorded anywhere in the construct tree, stages included. */
+function acknowledgementsOf(root: IConstruct): Acknowledgement[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      // aws-cdk-lib records every acknowledged id with the prefix of its annotations.
+      .map(([id, reason]) => ({ path: construct.node.path, id: id.replace(/^Annotation::/, ''), reason })),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  const { app, pipelineStack } = buildApp();
+  const acknowledgements = acknowledgementsOf(app);
+
+  test('finds nothing unacknowledged in the pipeline stack or any stack of any stage', () => {
+    const stacks = app.node.findAll().filter((c): c is Stack => c instanceof Stack);
+    expect(stacks.map((s) => s.node.path)).toEqual(expect.arrayContaining([
+      'PipelineStack', 'PipelineStack/Dev-Layers/SharedLayers', 'PipelineStack/Prod-Functions/Orders', 'PipelineStack/Prod-Functions/Reports',
+    ]));
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  test('is registered once, on the app, so that `cdk synth` fails on a finding', () => {
+    const plugins = (app as any)._validationPlugins as unknown[];
+    expect(plugins.filter((p) => p instanceof AwsSolutionsChecks)).toHaveLength(1);
+    for (const stage of app.node.findAll().filter((c): c is Stage => c instanceof Stage && c !== app)) {
+      expect((stage as any)._validationPlugins.filter((p: unknown) => p instanceof AwsSolutionsChecks)).toHaveLength(0);
+    }
+  });
+
+  describe('acknowledgements', () => {
+    test('exist, on the pipeline\'s generated roles and on the functions', () => {
+      expect(acknowledgements.length).toBeGreaterThan(0);
+      expect(acknowledgements.some((a) => a.path.startsWith(`${pipelineStack.node.path}/Pipeline/`))).toBe(true);
+      expect(acknowledgements.some((a) => a.path.includes('-Functions/'))).toBe(true);
+    });
+
+    test('each name one rule, and one finding of a rule whose findings name what they concern', () => {
+      for (const { path, id } of acknowledgements) {
+        expect({ path, id }).toEqual({ path, id: expect.stringMatching(/^AwsSolutions-[A-Z]+\d+(\[[^\]]+\])?$/) });
+        const rule = id.replace(/\[.*$/, '');
+        if (GRANULAR_RULES.includes(rule)) {
+          expect({ path, id, specific: /\[(Action|Resource|Policy)::.+\]$/.test(id) }).toEqual({ path, id, specific: true });
+        }
+      }
+    });
+
+    test('each sit on a resource or policy, never on a stack, a stage or the app', () => {
+      const containers = new Set(app.node.findAll().filter((c) => c instanceof Stack || c instanceof Stage).map((c) => c.node.path));
+      for (const { path, id } of acknowledgements) {
+        expect({ path, id, onContainer: containers.has(path) }).toEqual({ path, id, onContainer: false });
+      }
+    });
+
+    test('each give a reason of real length that names why it is safe', () => {
+      for (const { path, id, reason } of acknowledgements) {
+        expect({ path, id, longEnough: reason.length >= 60, sentence: /\w+ \w+ \w+ \w+ \w+/.test(reason) }).toEqual({ path, id, longEnough: true, sentence: true });
+      }
+    });
+  });
+});
+
+describe('a deliberately non-compliant resource in a stage', () => {
+  /** The app with a bucket and a policy that break AwsSolutions rules, in a function stack of the dev stage. */
+  function appWithNoncompliantResources() {
+    const { app, pipelineStack } = buildApp();
+    const stack = pipelineStack.environments[0].functionStages[0].functionStacks[0];
+    new s3.Bucket(stack, 'Noncompliant'); // no server access logs, no TLS-only policy
+    new iam.Policy(stack, 'WildcardPolicy', {
+      statements: [new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] })],
+      roles: [stack.smokeTestAccess.role],
+    });
+    return { app, stack };
+  }
+
+  test('is reported by cdk-nag, with the finding ids and the construct', () => {
+    const { app, stack } = appWithNoncompliantResources();
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.success).toBe(false);
+    const findings = report.violations.map((v) => v.ruleName).sort();
+    expect(findings).toEqual(['AwsSolutions-IAM5[Action::s3:*]', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-S1', 'AwsSolutions-S10']);
+    const paths = JSON.stringify(report.violations);
+    expect(paths).toContain(`${stack.node.path}/Noncompliant`);
+    expect(paths).toContain(`${stack.node.path}/WildcardPolicy`);
+  });
+
+  test('makes `cdk synth` fail, naming the finding and the construct', () => {
+    // The pipeline synthesizes its stages when it is built, so they cannot change afterwards: this stage is added
+    // beside them, as a stage of the app, to go through the app's synth like theirs do.
+    const { app } = buildApp();
+    const stage = new Stage(app, 'Extra', { env: { account: '222222222222', region: 'eu-west-1' } });
+    new s3.Bucket(new Stack(stage, 'Stack'), 'Noncompliant');
+    const message = errorOf(() => app.synth());
+    expect(message).toContain('AwsSolutions-S1');
+    expect(message).toContain('Extra/Stack/Noncompliant');
+  });
+});
