@@ -4,9 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, AppProps, Validations } from 'aws-cdk-lib';
+import { Annotations, App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONFIG_CONTEXT_KEY, parseConfig } from '../lib/config';
+import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../lib/config';
 import { ConfigError } from '../lib/config-error';
 import { resolveLayerContents, STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
 import { PipelineStack } from '../pipeline/pipeline-stack';
@@ -16,6 +16,11 @@ import { PROJECT_ROOT } from './project';
 export interface CreateAppOptions extends AppProps {
   /** @default PROJECT_ROOT */
   readonly projectRoot?: string;
+  /**
+   * The day runtimes are judged on (deprecated: refused; deprecated within 180 days: a warning).
+   * @default - today
+   */
+  readonly today?: Date;
 }
 
 /** The app and its one top-level stack. */
@@ -32,7 +37,8 @@ export interface CreatedApp {
 export function createApp(options: CreateAppOptions = {}): CreatedApp {
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
   const app = new App(options);
-  const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), { projectRoot });
+  const today = options.today ?? new Date();
+  const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), { projectRoot, today });
   const strict = parseStrict(app.node.tryGetContext(STRICT_LAYERS_CONTEXT_KEY));
   const layers = resolveLayerContents(config.layers, { projectRoot, strict });
 
@@ -44,6 +50,9 @@ export function createApp(options: CreateAppOptions = {}): CreatedApp {
     env: { account: config.pipeline.account, region: config.pipeline.region },
     description: `Self-mutating pipeline of ${config.appName}: Python functions and their shared layers`,
   });
+  for (const warning of runtimeDeprecationWarnings(config, today)) {
+    Annotations.of(pipelineStack).addWarningV2('python-layers:runtime-deprecation', warning);
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, pipelineStack };
 }

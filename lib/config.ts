@@ -12,7 +12,7 @@ import { ConfigError, Problem } from './config-error';
 import { ALL_AT_ONCE, DEFAULT_DEPLOYMENT_STRATEGY, DEPLOYMENT_STRATEGIES, DeploymentStrategy } from './deployment-strategies';
 import { layerFolderProblems } from './layer-source';
 import { functionCodeDir } from './project-layout';
-import { ARCHITECTURES, Architecture, PYTHON_RUNTIMES } from './runtimes';
+import { ARCHITECTURES, Architecture, newestSupportedRuntime, PYTHON_RUNTIMES, runtimeStatus } from './runtimes';
 
 /** The key of the project's settings in `cdk.json`'s `context`. */
 export const CONFIG_CONTEXT_KEY = 'config';
@@ -157,6 +157,11 @@ const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 export interface ParseConfigOptions {
   /** The project's root folder, holding `layers/` and `lambda/`; their folders are checked against the config. */
   readonly projectRoot: string;
+  /**
+   * The day runtimes are judged on: one Lambda has deprecated by then is refused.
+   * @default - today
+   */
+  readonly today?: Date;
 }
 
 /**
@@ -164,7 +169,7 @@ export interface ParseConfigOptions {
  * @throws ConfigError listing every problem found, each naming the setting, the value and the fix.
  */
 export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfig {
-  const c = new Checker();
+  const c = new Checker(options.today ?? new Date());
   const root = c.object(raw, CONFIG_CONTEXT_KEY, 'add a "config" object to the "context" of cdk.json');
   if (!root) {
     c.throwIfAny();
@@ -246,6 +251,21 @@ function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
     return repository && branch ? { type, repository, branch } : undefined;
   }
   return undefined;
+}
+
+/**
+ * Warnings for the runtimes in use that Lambda deprecates within {@link DEPRECATION_WARNING_DAYS} of `today`: one
+ * per runtime, naming who uses it. Deprecated runtimes are refused by {@link parseConfig} instead.
+ */
+export function runtimeDeprecationWarnings(config: AppConfig, today: Date): string[] {
+  const users = new Map<string, string[]>();
+  for (const layer of config.layers) for (const r of layer.runtimes) users.set(r, [...(users.get(r) ?? []), `layer ${layer.name}`]);
+  for (const fn of config.functions) users.set(fn.runtime, [...(users.get(fn.runtime) ?? []), `function ${fn.name}`]);
+  return [...users].flatMap(([runtime, who]) => {
+    const status = runtimeStatus(runtime as (typeof PYTHON_RUNTIMES)[number], today);
+    if (status.state !== 'deprecated-soon') return [];
+    return [`${runtime} is deprecated by Lambda on ${status.date} (used by ${who.join(', ')}): move to ${newestSupportedRuntime(today)} before then, or synth will refuse it.`];
+  });
 }
 
 /** Pushes that change only documentation do not run the pipeline. */
@@ -422,6 +442,8 @@ function unconfiguredFolders(c: Checker, projectRoot: string, folder: 'layers' |
 class Checker {
   private readonly problems: Problem[] = [];
 
+  constructor(private readonly today: Date) {}
+
   add(problem: Problem) {
     this.problems.push(problem);
   }
@@ -477,7 +499,15 @@ class Checker {
   }
 
   runtime(v: unknown, at: string): string | undefined {
-    return this.oneOf(v, at, PYTHON_RUNTIMES);
+    const runtime = this.oneOf(v, at, PYTHON_RUNTIMES);
+    if (!runtime) return undefined;
+    const status = runtimeStatus(runtime, this.today);
+    if (status.state === 'deprecated') {
+      this.problem(at, runtime, `was deprecated by Lambda on ${status.date}`,
+        `move to ${newestSupportedRuntime(this.today)} (in the layers' runtimes and the functions that use them), then run npm run build:layers and the tests`);
+      return undefined;
+    }
+    return runtime;
   }
 
   architecture(v: unknown, at: string): Architecture | undefined {

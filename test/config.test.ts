@@ -7,7 +7,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PROJECT_ROOT } from '../bin/project';
-import { CONFIG_CONTEXT_KEY, parseConfig } from '../lib/config';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { createApp } from '../bin/main';
+import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../lib/config';
+import { newestSupportedRuntime, runtimeStatus } from '../lib/runtimes';
 import { ConfigError, Problem } from '../lib/config-error';
 import { baseConfig, buildApp, cdkJsonContext, configErrorOf, copyProject } from './helpers';
 
@@ -27,6 +30,9 @@ interface BadConfig {
   readonly project?: (root: string) => void;
   readonly problems: readonly ExpectedProblem[];
 }
+
+/** The day the table's configurations are judged on: runtimes' deprecation depends on it. */
+const TODAY = new Date('2026-11-21T12:00:00Z');
 
 /** Layers added to a copy of the project, so a function can list six declared layers. */
 const EXTRA_LAYERS = ['extra-1', 'extra-2', 'extra-3', 'extra-4'];
@@ -275,6 +281,16 @@ const badConfigs: readonly BadConfig[] = [
     problems: [{ setting: 'config.layers.common.architectures[0]', message: 'is not one of the allowed values' }],
   },
   {
+    name: 'a layer runtime Lambda has deprecated',
+    change: (c) => { c.layers.common.runtimes = ['python3.13', 'python3.11']; },
+    problems: [{ setting: 'config.layers.common.runtimes[1]', message: 'was deprecated by Lambda on 2026-06-30' }],
+  },
+  {
+    name: 'a function runtime Lambda has deprecated',
+    change: (c) => { c.functions['health-check'].runtime = 'python3.10'; },
+    problems: [{ setting: 'config.functions.health-check.runtime', message: 'was deprecated by Lambda on 2026-06-30' }],
+  },
+  {
     name: 'layer listing a runtime twice',
     change: (c) => { c.layers.common.runtimes = ['python3.13', 'python3.13']; },
     problems: [{ setting: 'config.layers.common.runtimes', message: 'lists a value twice' }],
@@ -410,6 +426,42 @@ describe('parseConfig', () => {
   });
 });
 
+describe('the runtime deprecation calendar', () => {
+  const day = (iso: string) => new Date(`${iso}T12:00:00Z`);
+
+  test.each([
+    ['python3.13', '2028-12-31', 'supported'],
+    ['python3.13', '2029-01-02', 'deprecated-soon'],
+    ['python3.13', '2029-06-29', 'deprecated-soon'],
+    ['python3.13', '2029-06-30', 'deprecated'],
+    ['python3.11', '2026-11-21', 'deprecated'],
+  ] as const)('judges %s on %s: %s', (runtime, iso, state) => {
+    expect(runtimeStatus(runtime, day(iso)).state).toBe(state);
+  });
+
+  test('warns in the half year before a runtime in use is deprecated, naming who uses it', () => {
+    const config = parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT, today: day('2029-03-01') });
+    expect(runtimeDeprecationWarnings(config, day('2029-03-01'))).toEqual([
+      'python3.13 is deprecated by Lambda on 2029-06-30 (used by layer common, layer domain, function price-order, function health-check, ' +
+        `function daily-report): move to ${newestSupportedRuntime(day('2029-03-01'))} before then, or synth will refuse it.`,
+    ]);
+    expect(runtimeDeprecationWarnings(config, day('2028-06-01'))).toEqual([]);
+  });
+
+  test('puts the warning on the pipeline stack, where cdk synth shows it', () => {
+    const { pipelineStack } = createApp({ context: cdkJsonContext(), today: day('2029-03-01') });
+    Annotations.fromStack(pipelineStack).hasWarning('/PipelineStack', Match.stringLikeRegexp('python3.13 is deprecated by Lambda on 2029-06-30'));
+  });
+
+  test('refuses, after the date, every runtime setting that names the runtime', () => {
+    const error = configErrorOf(() => parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT, today: day('2029-07-01') }));
+    expect(settingsAndMessages(error)).toEqual([
+      { setting: 'config.layers.common.runtimes[0]', message: 'was deprecated by Lambda on 2029-06-30' },
+      { setting: 'config.layers.domain.runtimes[0]', message: 'was deprecated by Lambda on 2029-06-30' },
+    ]);
+  });
+});
+
 describe('the app', () => {
   test('rejects a strictLayers context value that is not a boolean', () => {
     const error = configErrorOf(() => buildApp({ context: { strictLayers: 'maybe' } }));
@@ -462,7 +514,7 @@ function reportedProblems(bad: BadConfig): ExpectedProblem[] {
     temporaryFolders.push(projectRoot);
     bad.project(projectRoot);
   }
-  return settingsAndMessages(configErrorOf(() => parseConfig(config, { projectRoot })));
+  return settingsAndMessages(configErrorOf(() => parseConfig(config, { projectRoot, today: TODAY })));
 }
 
 function settingsAndMessages(error: ConfigError): ExpectedProblem[] {
