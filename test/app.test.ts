@@ -111,13 +111,18 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
 
   test('function roles hold no wildcard action or resource and no managed policy', () => {
     for (const { template } of functionTemplates) {
-      const roles = Object.values(template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } } }));
-      expect(roles.length).toBeGreaterThan(0);
-      for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const lambdaRoles = template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } } });
+      const roleIds = Object.keys(lambdaRoles);
+      expect(roleIds.length).toBeGreaterThan(0);
+      for (const role of Object.values(lambdaRoles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const functionPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => p.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)));
+      expect(functionPolicies.length).toBe(roleIds.length);
       for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
         for (const statement of policy.Properties.PolicyDocument.Statement) {
           expect([statement.Action].flat().some((a: string) => a.includes('*'))).toBe(false);
+          // Layer ARNs are resolved at deploy: no function reads SSM at run time.
+          if (policy.Properties.Roles.some((r: any) => roleIds.includes(r.Ref))) expect([statement.Action].flat().filter((a: string) => a.startsWith('ssm:'))).toEqual([]);
           expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
         }
       }
