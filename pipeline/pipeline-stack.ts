@@ -1,4 +1,5 @@
-import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
@@ -77,6 +78,12 @@ export class PipelineStack extends Stack {
       enableKeyRotation: true,
       publishAssetsInParallel: false,
       useChangeSets: true,
+      // Self-mutation, asset publishing and any step without its own settings: Amazon Linux 2023 like the rest,
+      // the smallest compute (they run the CDK CLI), and a timeout that ends a hung build well before CodeBuild's hour.
+      codeBuildDefaults: {
+        buildEnvironment: { buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5, computeType: codebuild.ComputeType.SMALL },
+        timeout: Duration.minutes(20),
+      },
     });
 
     this.environments = createEnvironmentStages(this, { ...props, maxStacksPerStage: MAX_STACKS_PER_WAVE });

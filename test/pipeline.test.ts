@@ -93,6 +93,15 @@ describe('the pipeline', () => {
     expect(commands.indexOf('npm test')).toBeLessThan(commands.indexOf('npx cdk synth -c strictLayers=true'));
   });
 
+  test('runs every CodeBuild project on Amazon Linux 2023, with a timeout chosen per step', () => {
+    const projects = Object.values(template.findResources('AWS::CodeBuild::Project'));
+    expect(projects.length).toBeGreaterThanOrEqual(5);
+    for (const project of projects) {
+      expect(project.Properties.Environment.Image).toMatch(/^aws\/codebuild\/amazonlinux-(x86_64|aarch64)-standard:/);
+      expect(project.Properties.TimeoutInMinutes).toBeLessThanOrEqual(30);
+    }
+  });
+
   test('updates itself, then publishes assets in one action', () => {
     expect(stages.find((s) => s.Name === 'UpdatePipeline')!.Actions.map((a) => a.Name)).toEqual(['SelfMutate']);
     expect(stages.find((s) => s.Name === 'Assets')!.Actions).toHaveLength(1);

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * `npm run diagram [-- --check]`
+ *
+ * Synthesizes the app as `cdk synth` does (into a temporary folder), reads the PipelineStack template and writes a
+ * Mermaid flowchart of the pipeline's stages and actions into README.md, between its diagram markers. With
+ * `--check` it writes nothing and fails when README.md's diagram is not the current one.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pipelineDiagram, withDiagram } from '../pipeline/pipeline-diagram';
+import { createApp } from './main';
+import { PROJECT_ROOT, runTool, UsageError } from './project';
+
+const README = path.join(PROJECT_ROOT, 'README.md');
+
+/** The diagram of the pipeline the project synthesizes now. */
+export function currentDiagram(): string {
+  const context = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'diagram-'));
+  try {
+    const { app, pipelineStack } = createApp({ context, outdir });
+    const assembly = app.synth();
+    return pipelineDiagram(assembly.getStackArtifact(pipelineStack.artifactId).template);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  runTool(() => {
+    const args = process.argv.slice(2);
+    const unknown = args.filter((a) => a !== '--check');
+    if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown[0]}\nusage: npm run diagram [-- --check]`);
+    const readme = fs.readFileSync(README, 'utf8');
+    const updated = withDiagram(readme, currentDiagram());
+    if (args.includes('--check')) {
+      if (updated === readme) return 0;
+      process.stderr.write('README.md: the pipeline diagram is not the current one. Run: npm run diagram\n');
+      return 1;
+    }
+    fs.writeFileSync(README, updated);
+    process.stdout.write(updated === readme ? 'README.md: the pipeline diagram is current.\n' : 'README.md: pipeline diagram updated.\n');
+    return 0;
+  });
+}
