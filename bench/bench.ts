@@ -31,9 +31,19 @@ const FUNCTION_COUNTS = [1, 10, 50, 100];
 const TEMPLATE_FUNCTION = 'health-check';
 const CODEPIPELINE_ACTIONS_PER_STAGE = 50;
 const PLAIN_PIP_FLAGS = [
-  '--platform', 'manylinux2014_aarch64', '--implementation', 'cp', '--python-version', '3.13', '--only-binary=:all:',
+  '--platform',
+  'manylinux2014_aarch64',
+  '--implementation',
+  'cp',
+  '--python-version',
+  '3.13',
+  '--only-binary=:all:',
 ];
-const FAKE_ORJSON = { name: 'orjson', version: '3.10.15', tag: 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64' };
+const FAKE_ORJSON = {
+  name: 'orjson',
+  version: '3.10.15',
+  tag: 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64',
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options, rows, results
@@ -113,7 +123,13 @@ function meets(value: number, { op, limit }: Target): boolean {
   return op === '<=' ? value <= limit : value < limit;
 }
 
-function notMeasured(section: string, metric: string, status: 'skipped' | 'failed', note: string, target?: Target): Row {
+function notMeasured(
+  section: string,
+  metric: string,
+  status: 'skipped' | 'failed',
+  note: string,
+  target?: Target,
+): Row {
   return { section, metric, unit: '', target, status, note };
 }
 
@@ -259,7 +275,12 @@ function benchSynthVersusEmpty(options: Options, scratch: Scratch, samples: Reco
     try {
       emptyApp = createEmptyApp(scratch);
     } catch (error) {
-      emptyProblem = notMeasured(section, 'synth, empty cdk init app', 'failed', `cdk init / npm install failed: ${firstLine(error)}`);
+      emptyProblem = notMeasured(
+        section,
+        'synth, empty cdk init app',
+        'failed',
+        `cdk init / npm install failed: ${firstLine(error)}`,
+      );
       log(`empty app: ${String(error)}`);
     }
   }
@@ -285,7 +306,16 @@ function benchSynthVersusEmpty(options: Options, scratch: Scratch, samples: Reco
   const rows = [measured(section, 'synth, this project', median(project), 's')];
   const ratioTarget: Target = { op: '<=', limit: 1 };
   if (emptyProblem) {
-    rows.push(emptyProblem, notMeasured(section, 'synth ratio project / empty app', emptyProblem.status as 'skipped' | 'failed', 'no empty app', ratioTarget));
+    rows.push(
+      emptyProblem,
+      notMeasured(
+        section,
+        'synth ratio project / empty app',
+        emptyProblem.status as 'skipped' | 'failed',
+        'no empty app',
+        ratioTarget,
+      ),
+    );
   } else {
     rows.push(
       measured(section, 'synth, empty cdk init app', median(empty), 's'),
@@ -315,7 +345,6 @@ function makeWheelhouse(scratch: Scratch): string {
   return dir;
 }
 
-
 /** Runs `fn` with extra environment variables (the builder's pip inherits them), restoring them afterwards. */
 async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -340,12 +369,19 @@ function layerConfig(projectRoot: string, name: string): LayerConfig {
 function plainInstallBytes(projectRoot: string, pipEnv: Record<string, string>, scratch: Scratch): number {
   const target = path.join(scratch.dir('plain-pip'), 'site');
   const requirements = path.join(projectRoot, 'layers', LAYER, 'requirements.txt');
-  run('python3', ['-m', 'pip', 'install', '-r', requirements, '-t', target, ...PLAIN_PIP_FLAGS], { cwd: projectRoot, env: pipEnv });
+  run('python3', ['-m', 'pip', 'install', '-r', requirements, '-t', target, ...PLAIN_PIP_FLAGS], {
+    cwd: projectRoot,
+    env: pipEnv,
+  });
   return treeBytes(target);
 }
 
 /** Section 2: first build and no-op rebuild of the layer, interleaved, and its size against a plain install. */
-async function benchLayerBuilder(options: Options, scratch: Scratch, samples: Record<string, number[]>): Promise<Row[]> {
+async function benchLayerBuilder(
+  options: Options,
+  scratch: Scratch,
+  samples: Record<string, number[]>,
+): Promise<Row[]> {
   const section = 'layer builder';
   const root = scratch.projectCopy('layer-project', ['layers', 'lambda', 'cdk.json', 'package.json']);
   const pipEnv = offlinePipEnv(makeWheelhouse(scratch));
@@ -363,15 +399,23 @@ async function benchLayerBuilder(options: Options, scratch: Scratch, samples: Re
       const again = await timeAsync(() => buildLayer(layer, { projectRoot: root }));
       noop.push(again.seconds);
       if (!again.result.skipped) notSkipped.push(i);
-      log(`layer run ${i}/${options.runs}: first build ${built.seconds.toFixed(2)} s, no-op ${again.seconds.toFixed(3)} s`);
+      log(
+        `layer run ${i}/${options.runs}: first build ${built.seconds.toFixed(2)} s, no-op ${again.seconds.toFixed(3)} s`,
+      );
     }
   });
   const plainBytes = plainInstallBytes(root, pipEnv, scratch);
   const KiB = 1024;
   return [
     measured(section, `layer "${LAYER}" first build (--force)`, median(first), 's'),
-    measured(section, `layer "${LAYER}" no-op rebuild`, median(noop), 's', undefined,
-      notSkipped.length > 0 ? `the rebuild was not skipped in run(s) ${notSkipped.join(', ')}` : undefined),
+    measured(
+      section,
+      `layer "${LAYER}" no-op rebuild`,
+      median(noop),
+      's',
+      undefined,
+      notSkipped.length > 0 ? `the rebuild was not skipped in run(s) ${notSkipped.join(', ')}` : undefined,
+    ),
     measured(section, 'layer ratio no-op / first build', median(noop) / median(first), 'x', { op: '<', limit: 0.1 }),
     measured(section, `layer "${LAYER}" size (manifest unzippedBytes)`, unzippedBytes / KiB, 'KiB'),
     measured(section, 'plain pip install -t size', plainBytes / KiB, 'KiB'),
@@ -389,8 +433,17 @@ interface CdkJson {
 
 /** A copy of the project whose functions are `count` copies of the health-check function, ten per stack. */
 function scaledProject(count: number, scratch: Scratch): string {
-  const root = scratch.projectCopy(`scale-${count}`,
-    ['bin', 'lib', 'pipeline', 'lambda', 'layers', 'buildspecs', 'cdk.json', 'package.json', 'tsconfig.json']);
+  const root = scratch.projectCopy(`scale-${count}`, [
+    'bin',
+    'lib',
+    'pipeline',
+    'lambda',
+    'layers',
+    'buildspecs',
+    'cdk.json',
+    'package.json',
+    'tsconfig.json',
+  ]);
   const cdkJsonFile = path.join(root, 'cdk.json');
   const cdkJson = readJson<CdkJson>(cdkJsonFile);
   const original = cdkJson.context.config.functions;
@@ -401,7 +454,12 @@ function scaledProject(count: number, scratch: Scratch): string {
   for (let i = 0; i < count; i++) {
     const name = `fn-${i}`;
     fs.cpSync(path.join(lambdaDir, TEMPLATE_FUNCTION), path.join(lambdaDir, name), { recursive: true });
-    functions[name] = { ...template, description: `Copy ${i} of ${TEMPLATE_FUNCTION}`, stack: `stack-${Math.floor(i / 10)}`, layers: [LAYER] };
+    functions[name] = {
+      ...template,
+      description: `Copy ${i} of ${TEMPLATE_FUNCTION}`,
+      stack: `stack-${Math.floor(i / 10)}`,
+      layers: [LAYER],
+    };
   }
   for (const name of Object.keys(original)) fs.rmSync(path.join(lambdaDir, name), { recursive: true, force: true });
   cdkJson.context.config.functions = functions;
@@ -424,16 +482,33 @@ function benchSynthScale(options: Options, scratch: Scratch, samples: Record<str
         largestOut = outDir;
       } else fs.rmSync(outDir, { recursive: true, force: true });
     }
-    log(`scale run ${i}/${options.runs}: ${FUNCTION_COUNTS.map((n) => `${n} fn ${times.get(n)!.at(-1)!.toFixed(1)} s`).join(', ')}`);
+    log(
+      `scale run ${i}/${options.runs}: ${FUNCTION_COUNTS.map((n) => `${n} fn ${times.get(n)!.at(-1)!.toFixed(1)} s`).join(', ')}`,
+    );
   }
 
   const lo = Math.min(...FUNCTION_COUNTS);
   const hi = Math.max(...FUNCTION_COUNTS);
-  const rows = FUNCTION_COUNTS.map((n) => measured(section, `synth with ${n} function${n === 1 ? '' : 's'}`, median(times.get(n)!), 's'));
-  rows.push(measured(section, `synth ratio t(${hi}) / t(${lo})`, median(times.get(hi)!) / median(times.get(lo)!), 'x', { op: '<=', limit: 3 }));
+  const rows = FUNCTION_COUNTS.map((n) =>
+    measured(section, `synth with ${n} function${n === 1 ? '' : 's'}`, median(times.get(n)!), 's'),
+  );
+  rows.push(
+    measured(section, `synth ratio t(${hi}) / t(${lo})`, median(times.get(hi)!) / median(times.get(lo)!), 'x', {
+      op: '<=',
+      limit: 3,
+    }),
+  );
   const shape = pipelineShape(path.join(largestOut!, 'PipelineStack.template.json'));
-  rows.push(measured(section, `largest pipeline stage with ${hi} functions`, shape.maxActionsPerStage, 'actions',
-    { op: '<=', limit: CODEPIPELINE_ACTIONS_PER_STAGE }, `stage ${shape.largestStage}`));
+  rows.push(
+    measured(
+      section,
+      `largest pipeline stage with ${hi} functions`,
+      shape.maxActionsPerStage,
+      'actions',
+      { op: '<=', limit: CODEPIPELINE_ACTIONS_PER_STAGE },
+      `stage ${shape.largestStage}`,
+    ),
+  );
   return rows;
 }
 
@@ -453,7 +528,10 @@ interface PipelineStage {
 }
 
 interface Template {
-  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: { readonly Stages?: PipelineStage[] } }>;
+  readonly Resources: Record<
+    string,
+    { readonly Type: string; readonly Properties?: { readonly Stages?: PipelineStage[] } }
+  >;
 }
 
 interface PipelineShape {
@@ -479,12 +557,19 @@ function pipelineShape(templateFile: string): PipelineShape {
   for (const stage of stages.slice(0, firstDeploy < 0 ? stages.length : firstDeploy)) {
     const runOrders = [...new Set(stage.Actions.map((a) => a.RunOrder ?? 1))].sort((a, b) => a - b);
     for (const order of runOrders) {
-      const builds = stage.Actions.filter((a) => (a.RunOrder ?? 1) === order && a.ActionTypeId.Provider === 'CodeBuild');
+      const builds = stage.Actions.filter(
+        (a) => (a.RunOrder ?? 1) === order && a.ActionTypeId.Provider === 'CodeBuild',
+      );
       if (builds.length > 0) codeBuildSteps.push(`${stage.Name}/${builds.map((a) => a.Name).join('+')}`);
     }
   }
   const largest = stages.reduce((a, b) => (b.Actions.length > a.Actions.length ? b : a));
-  return { codeBuildStepsBeforeDeploy: codeBuildSteps.length, codeBuildSteps, maxActionsPerStage: largest.Actions.length, largestStage: largest.Name };
+  return {
+    codeBuildStepsBeforeDeploy: codeBuildSteps.length,
+    codeBuildSteps,
+    maxActionsPerStage: largest.Actions.length,
+    largestStage: largest.Name,
+  };
 }
 
 /** Section 4: the shape of the project's pipeline, from its synthesized template. */
@@ -493,10 +578,22 @@ function benchPipelineShape(projectOut: string | undefined): Row[] {
   if (!projectOut) throw new Error('the project was not synthesized');
   const shape = pipelineShape(path.join(projectOut, 'PipelineStack.template.json'));
   return [
-    measured(section, 'sequential CodeBuild steps before first deploy', shape.codeBuildStepsBeforeDeploy, 'steps', undefined,
-      shape.codeBuildSteps.join(' -> ')),
-    measured(section, 'largest number of actions in one stage', shape.maxActionsPerStage, 'actions',
-      { op: '<=', limit: CODEPIPELINE_ACTIONS_PER_STAGE }, `stage ${shape.largestStage}`),
+    measured(
+      section,
+      'sequential CodeBuild steps before first deploy',
+      shape.codeBuildStepsBeforeDeploy,
+      'steps',
+      undefined,
+      shape.codeBuildSteps.join(' -> '),
+    ),
+    measured(
+      section,
+      'largest number of actions in one stage',
+      shape.maxActionsPerStage,
+      'actions',
+      { op: '<=', limit: CODEPIPELINE_ACTIONS_PER_STAGE },
+      `stage ${shape.largestStage}`,
+    ),
   ];
 }
 
@@ -537,7 +634,8 @@ function machine(): Machine {
 
 function formatValue(row: Row): string {
   if (row.value === undefined) return '-';
-  const digits = row.unit === 'x' ? 3 : row.unit === 's' ? (row.value < 1 ? 3 : 1) : Number.isInteger(row.value) ? 0 : 1;
+  const digits =
+    row.unit === 'x' ? 3 : row.unit === 's' ? (row.value < 1 ? 3 : 1) : Number.isInteger(row.value) ? 0 : 1;
   return `${row.value.toFixed(digits)}${row.unit === 'x' ? 'x' : ` ${row.unit}`}`;
 }
 
@@ -554,7 +652,11 @@ function table(results: Results): string {
   const header = ['metric', 'value', 'target', 'ok?'];
   const body = results.rows.map((r) => [r.metric, formatValue(r), formatTarget(r), formatStatus(r)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const m = results.machine;
   const notes = results.rows.filter((r) => r.note).map((r) => `  ${r.metric}: ${r.note}`);
@@ -579,7 +681,7 @@ async function section(name: string, rows: Row[], fn: () => Row[] | Promise<Row[
   try {
     rows.push(...(await fn()));
   } catch (error) {
-    log(`${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    log(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     rows.push(notMeasured(name, name, 'failed', firstLine(error)));
   }
 }
@@ -620,6 +722,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

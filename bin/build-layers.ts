@@ -11,7 +11,12 @@ import * as path from 'path';
 import type { AppConfig, LayerConfig } from '../lib/config';
 import { ARCHITECTURES } from '../lib/runtimes';
 import {
-  buildLayer, BuildLayerResult, formatBytes, LAMBDA_UNZIPPED_LIMIT_BYTES, LayerBuildError, shadowingProblems,
+  buildLayer,
+  BuildLayerResult,
+  formatBytes,
+  LAMBDA_UNZIPPED_LIMIT_BYTES,
+  LayerBuildError,
+  shadowingProblems,
 } from '../lib/layer-builder';
 import { listTree } from '../lib/layer-fingerprint';
 import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/project-layout';
@@ -77,7 +82,10 @@ runTool(async () => {
   const failures: string[] = [];
   for (const layer of layers) {
     try {
-      results.set(layer.name, await buildLayer(layer, { projectRoot: PROJECT_ROOT, force: options.force, python: process.env.PYTHON, log }));
+      results.set(
+        layer.name,
+        await buildLayer(layer, { projectRoot: PROJECT_ROOT, force: options.force, python: process.env.PYTHON, log }),
+      );
     } catch (error) {
       if (!(error instanceof LayerBuildError)) throw error;
       failures.push(error.message);
@@ -92,10 +100,14 @@ runTool(async () => {
   const built = config.functions.filter((fn) => fn.layers.some((l) => results.has(l)));
   failures.push(...shadowingProblems(built, pythonDirOf));
   for (const fn of built) {
-    const total = folderBytes(functionCodeDir(PROJECT_ROOT, fn.name)) + fn.layers.reduce((n, l) => n + folderBytes(pythonDirOf(l)), 0);
+    const total =
+      folderBytes(functionCodeDir(PROJECT_ROOT, fn.name)) +
+      fn.layers.reduce((n, l) => n + folderBytes(pythonDirOf(l)), 0);
     if (total > LAMBDA_UNZIPPED_LIMIT_BYTES) {
-      failures.push(`Function "${fn.name}" with its layers (${fn.layers.join(', ')}) is ${formatBytes(total)} unzipped, over Lambda's ` +
-        `${formatBytes(LAMBDA_UNZIPPED_LIMIT_BYTES)}. Fix: slim the layers it uses, or give it fewer.`);
+      failures.push(
+        `Function "${fn.name}" with its layers (${fn.layers.join(', ')}) is ${formatBytes(total)} unzipped, over Lambda's ` +
+          `${formatBytes(LAMBDA_UNZIPPED_LIMIT_BYTES)}. Fix: slim the layers it uses, or give it fewer.`,
+      );
     }
   }
 
@@ -104,8 +116,10 @@ runTool(async () => {
   for (const layer of layers) {
     const result = results.get(layer.name);
     const m = result?.manifest;
-    log(`${layer.name.padEnd(16)} ${(result ? (result.skipped ? 'up to date' : 'built') : 'FAILED').padEnd(11)} ` +
-      `${String(m?.packages.length ?? '-').padStart(8)}  ${(m ? formatBytes(m.unzippedBytes) : '-').padStart(9)}   ${m?.fingerprint ?? '-'}`);
+    log(
+      `${layer.name.padEnd(16)} ${(result ? (result.skipped ? 'up to date' : 'built') : 'FAILED').padEnd(11)} ` +
+        `${String(m?.packages.length ?? '-').padStart(8)}  ${(m ? formatBytes(m.unzippedBytes) : '-').padStart(9)}   ${m?.fingerprint ?? '-'}`,
+    );
   }
   for (const warning of [...results.values()].flatMap((r) => r.warnings)) log(`\nwarning: ${warning}`);
   if (failures.length > 0) {

@@ -41,7 +41,9 @@ if (require.main === module) {
       return 1;
     }
     fs.writeFileSync(README, updated);
-    process.stdout.write(updated === readme ? 'README.md: the pipeline diagram is current.\n' : 'README.md: pipeline diagram updated.\n');
+    process.stdout.write(
+      updated === readme ? 'README.md: the pipeline diagram is current.\n' : 'README.md: pipeline diagram updated.\n',
+    );
     return 0;
   });
 }

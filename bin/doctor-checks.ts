@@ -9,7 +9,11 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CodeStarConnectionsClient, GetConnectionCommand, ResourceNotFoundException } from '@aws-sdk/client-codestar-connections';
+import {
+  CodeStarConnectionsClient,
+  GetConnectionCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-codestar-connections';
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import type { AppConfig } from '../lib/config';
@@ -48,11 +52,13 @@ export function checkConfig(projectRoot: string): { findings: Finding[]; config?
     const accounts = new Set([config.pipeline.account, ...config.environments.map((e) => e.account)]);
     return {
       config,
-      findings: [{
-        level: 'ok',
-        check: 'configuration',
-        message: `${config.environments.length} environments in ${accounts.size} accounts, ${config.layers.length} layers, ${config.functions.length} functions`,
-      }],
+      findings: [
+        {
+          level: 'ok',
+          check: 'configuration',
+          message: `${config.environments.length} environments in ${accounts.size} accounts, ${config.layers.length} layers, ${config.functions.length} functions`,
+        },
+      ],
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -72,7 +78,12 @@ export function checkNode(version: string = process.versions.node): Finding {
   const major = Number(version.split('.')[0]);
   return major >= MIN_NODE_MAJOR
     ? { level: 'ok', check: 'Node.js', message: `v${version}` }
-    : { level: 'fail', check: 'Node.js', message: `v${version} is older than ${MIN_NODE_MAJOR}`, fix: `install Node.js ${MIN_NODE_MAJOR} or newer` };
+    : {
+        level: 'fail',
+        check: 'Node.js',
+        message: `v${version} is older than ${MIN_NODE_MAJOR}`,
+        fix: `install Node.js ${MIN_NODE_MAJOR} or newer`,
+      };
 }
 
 /** What a command printed, or undefined when it could not run. */
@@ -87,19 +98,41 @@ const runCommand: CommandRunner = (command, args) => {
 export function checkPython(run: CommandRunner = runCommand, python = process.env.PYTHON ?? 'python3'): Finding[] {
   const version = run(python, ['--version'])?.match(/Python (\d+)\.(\d+)\.(\d+)/);
   if (!version) {
-    return [{ level: 'fail', check: 'Python', message: `${python} does not run`, fix: 'install Python 3 (python3 on the PATH, or set PYTHON to its path)' }];
+    return [
+      {
+        level: 'fail',
+        check: 'Python',
+        message: `${python} does not run`,
+        fix: 'install Python 3 (python3 on the PATH, or set PYTHON to its path)',
+      },
+    ];
   }
   const [major, minor] = [Number(version[1]), Number(version[2])];
   const findings: Finding[] = [
     major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1])
       ? { level: 'ok', check: 'Python', message: `${version[0]}` }
-      : { level: 'fail', check: 'Python', message: `${version[0]} is older than ${MIN_PYTHON.join('.')}`, fix: `install Python ${MIN_PYTHON.join('.')} or newer` },
+      : {
+          level: 'fail',
+          check: 'Python',
+          message: `${version[0]} is older than ${MIN_PYTHON.join('.')}`,
+          fix: `install Python ${MIN_PYTHON.join('.')} or newer`,
+        },
   ];
   const pip = run(python, ['-m', 'pip', '--version'])?.match(/^pip (\d+)\.(\d+)/);
   if (!pip) {
-    findings.push({ level: 'fail', check: 'pip', message: `${python} -m pip does not run`, fix: `${python} -m ensurepip --upgrade` });
+    findings.push({
+      level: 'fail',
+      check: 'pip',
+      message: `${python} -m pip does not run`,
+      fix: `${python} -m ensurepip --upgrade`,
+    });
   } else if (Number(pip[1]) < MIN_PIP_MAJOR) {
-    findings.push({ level: 'fail', check: 'pip', message: `pip ${pip[1]}.${pip[2]} is older than ${MIN_PIP_MAJOR}`, fix: `${python} -m pip install --upgrade pip` });
+    findings.push({
+      level: 'fail',
+      check: 'pip',
+      message: `pip ${pip[1]}.${pip[2]} is older than ${MIN_PIP_MAJOR}`,
+      fix: `${python} -m pip install --upgrade pip`,
+    });
   } else {
     findings.push({ level: 'ok', check: 'pip', message: `pip ${pip[1]}.${pip[2]}` });
   }
@@ -110,8 +143,17 @@ export function checkPython(run: CommandRunner = runCommand, python = process.en
 export function checkLayers(config: AppConfig, projectRoot: string): Finding[] {
   return resolveLayerContents(config.layers, { projectRoot }).map((content) =>
     content.kind === 'built'
-      ? { level: 'ok', check: `layer ${content.layer.name}`, message: `built and current (${content.manifest?.packages.length ?? 0} packages)` }
-      : { level: 'warn', check: `layer ${content.layer.name}`, message: content.warning ?? 'not built', fix: `npm run build:layers -- ${content.layer.name}` },
+      ? {
+          level: 'ok',
+          check: `layer ${content.layer.name}`,
+          message: `built and current (${content.manifest?.packages.length ?? 0} packages)`,
+        }
+      : {
+          level: 'warn',
+          check: `layer ${content.layer.name}`,
+          message: content.warning ?? 'not built',
+          fix: `npm run build:layers -- ${content.layer.name}`,
+        },
   );
 }
 
@@ -131,7 +173,15 @@ export type ClientsFor = (account: string, region: string) => Promise<AccountCli
 
 /** The bootstrap version the project's CDK CLI deploys with `cdk bootstrap`: what "recent enough" means here. */
 export function cliBootstrapVersion(projectRoot: string): number | undefined {
-  const template = path.join(projectRoot, 'node_modules', 'aws-cdk', 'lib', 'api', 'bootstrap', 'bootstrap-template.yaml');
+  const template = path.join(
+    projectRoot,
+    'node_modules',
+    'aws-cdk',
+    'lib',
+    'api',
+    'bootstrap',
+    'bootstrap-template.yaml',
+  );
   if (!fs.existsSync(template)) return undefined;
   const match = /CdkBootstrapVersion:[\s\S]*?Value: '(\d+)'/.exec(fs.readFileSync(template, 'utf8'));
   return match ? Number(match[1]) : undefined;
@@ -181,29 +231,59 @@ interface Target {
 }
 
 function bootstrapCommand(target: Target, pipelineAccount: string): string {
-  const trust = target.account === pipelineAccount ? '' : ` --trust ${pipelineAccount} --trust-for-lookup ${pipelineAccount} --cloudformation-execution-policies <policy ARN>`;
+  const trust =
+    target.account === pipelineAccount
+      ? ''
+      : ` --trust ${pipelineAccount} --trust-for-lookup ${pipelineAccount} --cloudformation-execution-policies <policy ARN>`;
   return `npx cdk bootstrap aws://${target.account}/${target.region} --profile <${target.name}>${trust}`;
 }
 
 /** The bootstrap stack exists (its version parameter), at least the version templates need; older than the CLI's: a warning. */
-export async function checkBootstrap(clients: AccountClients, target: Target, pipelineAccount: string, cliVersion?: number): Promise<Finding> {
+export async function checkBootstrap(
+  clients: AccountClients,
+  target: Target,
+  pipelineAccount: string,
+  cliVersion?: number,
+): Promise<Finding> {
   const check = `${target.name} bootstrap (${target.account}, ${target.region})`;
   const fix = bootstrapCommand(target, pipelineAccount);
   let version: number;
   try {
-    const out = await clients.ssm.send(new GetParameterCommand({ Name: `/cdk-bootstrap/${BOOTSTRAP_QUALIFIER}/version` }));
+    const out = await clients.ssm.send(
+      new GetParameterCommand({ Name: `/cdk-bootstrap/${BOOTSTRAP_QUALIFIER}/version` }),
+    );
     version = Number(out.Parameter?.Value);
   } catch (error) {
     if (error instanceof ParameterNotFound) {
-      return { level: 'fail', check, message: 'not bootstrapped: no CDK bootstrap stack in this account and region', fix };
+      return {
+        level: 'fail',
+        check,
+        message: 'not bootstrapped: no CDK bootstrap stack in this account and region',
+        fix,
+      };
     }
-    return { level: 'fail', check, message: `cannot read the bootstrap version: ${(error as Error).message}`, fix: 'check the credentials may call ssm:GetParameter' };
+    return {
+      level: 'fail',
+      check,
+      message: `cannot read the bootstrap version: ${(error as Error).message}`,
+      fix: 'check the credentials may call ssm:GetParameter',
+    };
   }
   if (!(version >= MIN_BOOTSTRAP_VERSION)) {
-    return { level: 'fail', check, message: `bootstrap version ${version} is older than ${MIN_BOOTSTRAP_VERSION}, which the templates require`, fix };
+    return {
+      level: 'fail',
+      check,
+      message: `bootstrap version ${version} is older than ${MIN_BOOTSTRAP_VERSION}, which the templates require`,
+      fix,
+    };
   }
   if (cliVersion !== undefined && version < cliVersion) {
-    return { level: 'warn', check, message: `bootstrap version ${version}; the project's CDK CLI bootstraps version ${cliVersion}`, fix };
+    return {
+      level: 'warn',
+      check,
+      message: `bootstrap version ${version}; the project's CDK CLI bootstraps version ${cliVersion}`,
+      fix,
+    };
   }
   return { level: 'ok', check, message: `bootstrap version ${version}` };
 }
@@ -229,7 +309,9 @@ export async function checkTrust(clients: AccountClients, target: Target, pipeli
       .flat()
       .filter((s) => s.Effect === 'Allow')
       .flatMap((s) => [s.Principal?.AWS ?? []].flat().map(String));
-    const trusted = principals.some((p: string) => p === pipelineAccount || new RegExp(`^arn:[^:]+:iam::${pipelineAccount}:root$`).test(p));
+    const trusted = principals.some(
+      (p: string) => p === pipelineAccount || new RegExp(`^arn:[^:]+:iam::${pipelineAccount}:root$`).test(p),
+    );
     return trusted
       ? { level: 'ok', check, message: `${roleName} may be assumed from ${pipelineAccount}` }
       : { level: 'fail', check, message: `${roleName} does not trust account ${pipelineAccount}`, fix };
@@ -237,7 +319,12 @@ export async function checkTrust(clients: AccountClients, target: Target, pipeli
     if (error instanceof NoSuchEntityException) {
       return { level: 'fail', check, message: `no ${roleName}: the account is not bootstrapped for deploys`, fix };
     }
-    return { level: 'fail', check, message: `cannot read ${roleName}: ${(error as Error).message}`, fix: 'check the credentials may call iam:GetRole' };
+    return {
+      level: 'fail',
+      check,
+      message: `cannot read ${roleName}: ${(error as Error).message}`,
+      fix: 'check the credentials may call iam:GetRole',
+    };
   }
 }
 
@@ -247,7 +334,8 @@ export async function checkConnection(clients: AccountClients, connectionArn: st
   try {
     const out = await clients.connections.send(new GetConnectionCommand({ ConnectionArn: connectionArn }));
     const status = out.Connection?.ConnectionStatus;
-    if (status === 'AVAILABLE') return { level: 'ok', check, message: `${out.Connection?.ConnectionName} is AVAILABLE` };
+    if (status === 'AVAILABLE')
+      return { level: 'ok', check, message: `${out.Connection?.ConnectionName} is AVAILABLE` };
     return {
       level: 'fail',
       check,
@@ -256,8 +344,18 @@ export async function checkConnection(clients: AccountClients, connectionArn: st
     };
   } catch (error) {
     if (error instanceof ResourceNotFoundException) {
-      return { level: 'fail', check, message: `no connection ${connectionArn}`, fix: 'create the connection, then put its ARN in config.pipeline.source.connectionArn' };
+      return {
+        level: 'fail',
+        check,
+        message: `no connection ${connectionArn}`,
+        fix: 'create the connection, then put its ARN in config.pipeline.source.connectionArn',
+      };
     }
-    return { level: 'fail', check, message: `cannot read the connection: ${(error as Error).message}`, fix: 'check the credentials may call codestar-connections:GetConnection' };
+    return {
+      level: 'fail',
+      check,
+      message: `cannot read the connection: ${(error as Error).message}`,
+      fix: 'check the credentials may call codestar-connections:GetConnection',
+    };
   }
 }

@@ -14,7 +14,15 @@ import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AppConfig } from '../lib/config';
 import {
-  AccountClients, checkAws, checkConfig, checkLayers, checkNode, checkPython, cliBootstrapVersion, ClientsFor, Finding,
+  AccountClients,
+  checkAws,
+  checkConfig,
+  checkLayers,
+  checkNode,
+  checkPython,
+  cliBootstrapVersion,
+  ClientsFor,
+  Finding,
 } from './doctor-checks';
 import { PROJECT_ROOT, runTool, UsageError } from './project';
 
@@ -35,7 +43,8 @@ function parseArgs(args: string[]): Options {
     else if (arg === '--profile') {
       const value = args[++i] ?? '';
       const [name, profile] = value.split('=');
-      if (!name || !profile) throw new UsageError(`--profile wants <pipeline|environment>=<profile>, got "${value}"\n${USAGE}`);
+      if (!name || !profile)
+        throw new UsageError(`--profile wants <pipeline|environment>=<profile>, got "${value}"\n${USAGE}`);
       profiles.set(name, profile);
     } else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
   }
@@ -45,27 +54,43 @@ function parseArgs(args: string[]): Options {
 
 /** Clients per account: from the profile named for it, else the default credentials if they are that account's. */
 function awsClients(config: AppConfig, profiles: ReadonlyMap<string, string>): ClientsFor {
-  const accountOf = new Map<string, string>([['pipeline', config.pipeline.account], ...config.environments.map((e) => [e.name, e.account] as [string, string])]);
+  const accountOf = new Map<string, string>([
+    ['pipeline', config.pipeline.account],
+    ...config.environments.map((e) => [e.name, e.account] as [string, string]),
+  ]);
   for (const name of profiles.keys()) {
-    if (!accountOf.has(name)) throw new UsageError(`--profile ${name}=...: "${name}" is neither "pipeline" nor an environment (${[...accountOf.keys()].join(', ')})`);
+    if (!accountOf.has(name))
+      throw new UsageError(
+        `--profile ${name}=...: "${name}" is neither "pipeline" nor an environment (${[...accountOf.keys()].join(', ')})`,
+      );
   }
   const identities = new Map<AwsCredentialIdentityProvider, Promise<string | undefined>>();
   const accountOfCredentials = (credentials: AwsCredentialIdentityProvider) => {
     if (!identities.has(credentials)) {
-      identities.set(credentials, new STSClient({ credentials, region: config.pipeline.region })
-        .send(new GetCallerIdentityCommand({}))
-        .then((out) => out.Account)
-        .catch(() => undefined));
+      identities.set(
+        credentials,
+        new STSClient({ credentials, region: config.pipeline.region })
+          .send(new GetCallerIdentityCommand({}))
+          .then((out) => out.Account)
+          .catch(() => undefined),
+      );
     }
     return identities.get(credentials)!;
   };
-  const named = [...profiles].map(([name, profile]) => ({ account: accountOf.get(name)!, credentials: fromIni({ profile }) }));
+  const named = [...profiles].map(([name, profile]) => ({
+    account: accountOf.get(name)!,
+    credentials: fromIni({ profile }),
+  }));
   const fallback = fromNodeProviderChain();
 
   return async (account: string, region: string): Promise<AccountClients | undefined> => {
     for (const credentials of [...named.filter((n) => n.account === account).map((n) => n.credentials), fallback]) {
       if ((await accountOfCredentials(credentials)) === account) {
-        return { ssm: new SSMClient({ credentials, region }), iam: new IAMClient({ credentials, region }), connections: new CodeStarConnectionsClient({ credentials, region }) };
+        return {
+          ssm: new SSMClient({ credentials, region }),
+          iam: new IAMClient({ credentials, region }),
+          connections: new CodeStarConnectionsClient({ credentials, region }),
+        };
       }
     }
     return undefined;
@@ -93,6 +118,8 @@ runTool(async () => {
   print(findings);
   const failed = findings.filter((f) => f.level === 'fail').length;
   const warned = findings.filter((f) => f.level === 'warn').length;
-  process.stdout.write(`\n${failed} failed, ${warned} warnings${options.aws ? '' : ' (offline; add -- --aws to check the AWS accounts too)'}\n`);
+  process.stdout.write(
+    `\n${failed} failed, ${warned} warnings${options.aws ? '' : ' (offline; add -- --aws to check the AWS accounts too)'}\n`,
+  );
   return failed > 0 ? 1 : 0;
 });

@@ -20,7 +20,9 @@ runTool(() => {
   const config = loadProjectConfig();
   const fn = config.functions.find((f) => f.name === name);
   if (!fn) {
-    throw new UsageError(`unknown function "${name}": the functions in cdk.json are ${config.functions.map((f) => `"${f.name}"`).join(', ')}.\n${USAGE}`);
+    throw new UsageError(
+      `unknown function "${name}": the functions in cdk.json are ${config.functions.map((f) => `"${f.name}"`).join(', ')}.\n${USAGE}`,
+    );
   }
   // npm runs scripts from the project root; a relative event path is the caller's.
   const callerDir = process.env.INIT_CWD ?? process.cwd();
@@ -30,10 +32,14 @@ runTool(() => {
 
   const contents = resolveLayerContents(config.layers, { projectRoot: PROJECT_ROOT });
   const spec = localFunctionSpec(PROJECT_ROOT, config.appName, fn, contents);
-  const result = spawnSync(process.env.PYTHON ?? 'python3', ['-B', path.join(PROJECT_ROOT, 'tools', 'lambda_local.py'), ...(event ? [event] : [])], {
-    stdio: 'inherit',
-    env: { ...process.env, LAMBDA_LOCAL_SPEC: JSON.stringify(spec), PYTHONDONTWRITEBYTECODE: '1' },
-  });
+  const result = spawnSync(
+    process.env.PYTHON ?? 'python3',
+    ['-B', path.join(PROJECT_ROOT, 'tools', 'lambda_local.py'), ...(event ? [event] : [])],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, LAMBDA_LOCAL_SPEC: JSON.stringify(spec), PYTHONDONTWRITEBYTECODE: '1' },
+    },
+  );
   if (result.error) throw result.error;
   return result.status ?? 1;
 });

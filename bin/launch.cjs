@@ -39,14 +39,23 @@ function salt() {
 function compile(source, filename) {
   if (!typescript) {
     typescript = require(require.resolve('typescript', { paths: [PROJECT_ROOT] }));
-    const parsed = typescript.getParsedCommandLineOfConfigFile(TSCONFIG, {}, {
-      ...typescript.sys,
-      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-        throw new Error(typescript.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    const parsed = typescript.getParsedCommandLineOfConfigFile(
+      TSCONFIG,
+      {},
+      {
+        ...typescript.sys,
+        onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+          throw new Error(typescript.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+        },
       },
-    });
+    );
     compilerOptions = {
-      ...parsed.options, noEmit: false, declaration: false, sourceMap: false, inlineSourceMap: true, inlineSources: true,
+      ...parsed.options,
+      noEmit: false,
+      declaration: false,
+      sourceMap: false,
+      inlineSourceMap: true,
+      inlineSources: true,
     };
   }
   const result = typescript.transpileModule(source, { compilerOptions, fileName: filename, reportDiagnostics: true });

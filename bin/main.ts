@@ -66,8 +66,14 @@ function cdkCliVersion(): string {
 function parseStrict(value: unknown): boolean {
   if (value === undefined || value === false || value === 'false') return false;
   if (value === true || value === 'true') return true;
-  throw new ConfigError([{ setting: `context ${STRICT_LAYERS_CONTEXT_KEY}`, value, message: 'is not a boolean',
-    fix: `pass -c ${STRICT_LAYERS_CONTEXT_KEY}=true or leave it out` }]);
+  throw new ConfigError([
+    {
+      setting: `context ${STRICT_LAYERS_CONTEXT_KEY}`,
+      value,
+      message: 'is not a boolean',
+      fix: `pass -c ${STRICT_LAYERS_CONTEXT_KEY}=true or leave it out`,
+    },
+  ]);
 }
 
 /** Runs the app for the CDK CLI: a user's mistake is printed as a message and exit code 1, never a stack trace. */

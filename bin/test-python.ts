@@ -44,16 +44,20 @@ runTool(() => {
       continue;
     }
     process.stdout.write(`-- ${suite.label}\n`);
-    const result = spawnSync(python, ['-B', '-m', 'unittest', 'discover', '-s', suite.dir, '-t', suite.dir, '-p', 'test_*.py'], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        PYTHONPATH: [path.join(PROJECT_ROOT, 'tools'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
-        PYTHONDONTWRITEBYTECODE: '1',
-        ...(suite.spec ? { LAMBDA_LOCAL_SPEC: JSON.stringify(suite.spec) } : {}),
+    const result = spawnSync(
+      python,
+      ['-B', '-m', 'unittest', 'discover', '-s', suite.dir, '-t', suite.dir, '-p', 'test_*.py'],
+      {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PYTHONPATH: [path.join(PROJECT_ROOT, 'tools'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+          PYTHONDONTWRITEBYTECODE: '1',
+          ...(suite.spec ? { LAMBDA_LOCAL_SPEC: JSON.stringify(suite.spec) } : {}),
+        },
       },
-    });
+    );
     if (result.error) throw result.error;
     process.stdout.write(result.stdout);
     process.stdout.write(result.stderr);

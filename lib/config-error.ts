@@ -15,7 +15,10 @@ export interface Problem {
  * `bin/` prints its message without a stack trace and exits non-zero.
  */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly Problem[], subject = 'The configuration') {
+  constructor(
+    readonly problems: readonly Problem[],
+    subject = 'The configuration',
+  ) {
     super(formatProblems(problems, subject));
     this.name = 'ConfigError';
   }

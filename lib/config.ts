@@ -9,7 +9,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { ConfigError, Problem } from './config-error';
-import { ALL_AT_ONCE, DEFAULT_DEPLOYMENT_STRATEGY, DEPLOYMENT_STRATEGIES, DeploymentStrategy } from './deployment-strategies';
+import {
+  ALL_AT_ONCE,
+  DEFAULT_DEPLOYMENT_STRATEGY,
+  DEPLOYMENT_STRATEGIES,
+  DeploymentStrategy,
+} from './deployment-strategies';
 import { layerFolderProblems } from './layer-source';
 import { functionCodeDir } from './project-layout';
 import { ARCHITECTURES, Architecture, newestSupportedRuntime, PYTHON_RUNTIMES, runtimeStatus } from './runtimes';
@@ -150,7 +155,9 @@ const CONNECTION_ARN =
   /^arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
 const HANDLER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 /** Lambda's valid CloudWatch Logs retention periods, in days. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 
 /** Options of {@link parseConfig}. */
@@ -199,27 +206,51 @@ function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefined {
   return notifications ? { account, region, source, notifications } : { account, region, source };
 }
 
-function parseNotifications(c: Checker, raw: unknown, account?: string, region?: string): NotificationsConfig | undefined {
+function parseNotifications(
+  c: Checker,
+  raw: unknown,
+  account?: string,
+  region?: string,
+): NotificationsConfig | undefined {
   if (raw === undefined) return undefined;
   const at = 'config.pipeline.notifications';
-  const n = c.object(raw, at, 'write { "topicArn": "<SNS topic ARN>" } or { "emails": ["team@example.com"] }, or leave it out');
+  const n = c.object(
+    raw,
+    at,
+    'write { "topicArn": "<SNS topic ARN>" } or { "emails": ["team@example.com"] }, or leave it out',
+  );
   if (!n) return undefined;
   if ((n.topicArn === undefined) === (n.emails === undefined)) {
-    c.problem(at, raw, 'must name either a topicArn or emails', 'keep one of "topicArn" (an existing topic) and "emails" (a topic the pipeline creates)');
+    c.problem(
+      at,
+      raw,
+      'must name either a topicArn or emails',
+      'keep one of "topicArn" (an existing topic) and "emails" (a topic the pipeline creates)',
+    );
     return undefined;
   }
   if (n.topicArn !== undefined) {
-    const topicArn = c.matching(n.topicArn, `${at}.topicArn`, TOPIC_ARN, 'is not an SNS topic ARN',
-      'paste the topic\'s ARN, "arn:aws:sns:<region>:<account>:<name>"');
+    const topicArn = c.matching(
+      n.topicArn,
+      `${at}.topicArn`,
+      TOPIC_ARN,
+      'is not an SNS topic ARN',
+      'paste the topic\'s ARN, "arn:aws:sns:<region>:<account>:<name>"',
+    );
     const [, , , topicRegion, topicAccount] = (topicArn ?? '').split(':');
     if (topicArn && account && region && (topicRegion !== region || topicAccount !== account)) {
-      c.problem(`${at}.topicArn`, topicArn, `is not in the pipeline's account and region (${account}, ${region})`,
-        'use a topic in the pipeline\'s account and region, or "emails" for a topic the pipeline creates');
+      c.problem(
+        `${at}.topicArn`,
+        topicArn,
+        `is not in the pipeline's account and region (${account}, ${region})`,
+        'use a topic in the pipeline\'s account and region, or "emails" for a topic the pipeline creates',
+      );
     }
     return topicArn ? { topicArn, emails: [] } : undefined;
   }
   const emails = c.list(n.emails, `${at}.emails`, undefined, (v, itemAt) =>
-    c.matching(v, itemAt, EMAIL, 'is not an e-mail address', 'write an address such as "team@example.com"'));
+    c.matching(v, itemAt, EMAIL, 'is not an e-mail address', 'write an address such as "team@example.com"'),
+  );
   if (Array.isArray(n.emails) && n.emails.length === 0) {
     c.problem(`${at}.emails`, n.emails, 'is empty', 'list at least one address, or leave "notifications" out');
   }
@@ -230,23 +261,45 @@ function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
   const s = c.object(raw, 'config.pipeline.source', 'add "source": { "type", "repository", "branch", ... }');
   if (!s) return undefined;
   const type = c.oneOf(s.type, 'config.pipeline.source.type', ['codeconnections', 'codecommit']);
-  const repository = c.nonEmptyString(s.repository, 'config.pipeline.source.repository',
-    type === 'codecommit' ? 'the name of the CodeCommit repository' : 'the repository as "owner/name"');
-  const branch = c.nonEmptyString(s.branch, 'config.pipeline.source.branch', 'the branch that runs the pipeline, e.g. "main"');
+  const repository = c.nonEmptyString(
+    s.repository,
+    'config.pipeline.source.repository',
+    type === 'codecommit' ? 'the name of the CodeCommit repository' : 'the repository as "owner/name"',
+  );
+  const branch = c.nonEmptyString(
+    s.branch,
+    'config.pipeline.source.branch',
+    'the branch that runs the pipeline, e.g. "main"',
+  );
   if (type === 'codeconnections') {
     if (repository && !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-      c.problem('config.pipeline.source.repository', repository, 'is not "owner/name"', 'write the repository as "owner/name", e.g. "my-org/my-repo"');
+      c.problem(
+        'config.pipeline.source.repository',
+        repository,
+        'is not "owner/name"',
+        'write the repository as "owner/name", e.g. "my-org/my-repo"',
+      );
     }
-    const connectionArn = c.matching(s.connectionArn, 'config.pipeline.source.connectionArn', CONNECTION_ARN,
+    const connectionArn = c.matching(
+      s.connectionArn,
+      'config.pipeline.source.connectionArn',
+      CONNECTION_ARN,
       'is not a CodeConnections connection ARN',
-      'create a connection (Developer Tools > Settings > Connections) and paste its ARN, "arn:aws:codeconnections:<region>:<account>:connection/<id>"');
+      'create a connection (Developer Tools > Settings > Connections) and paste its ARN, "arn:aws:codeconnections:<region>:<account>:connection/<id>"',
+    );
     const ignoredPaths = parseIgnoredPaths(c, s.ignoredPaths);
-    return repository && branch && connectionArn ? { type, repository, branch, connectionArn, ignoredPaths } : undefined;
+    return repository && branch && connectionArn
+      ? { type, repository, branch, connectionArn, ignoredPaths }
+      : undefined;
   }
   if (type === 'codecommit') {
     if (s.ignoredPaths !== undefined) {
-      c.problem('config.pipeline.source.ignoredPaths', s.ignoredPaths, 'only filters pushes of a CodeConnections source',
-        'remove it: a CodeCommit source runs the pipeline on every push to the branch');
+      c.problem(
+        'config.pipeline.source.ignoredPaths',
+        s.ignoredPaths,
+        'only filters pushes of a CodeConnections source',
+        'remove it: a CodeCommit source runs the pipeline on every push to the branch',
+      );
     }
     return repository && branch ? { type, repository, branch } : undefined;
   }
@@ -259,12 +312,15 @@ function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
  */
 export function runtimeDeprecationWarnings(config: AppConfig, today: Date): string[] {
   const users = new Map<string, string[]>();
-  for (const layer of config.layers) for (const r of layer.runtimes) users.set(r, [...(users.get(r) ?? []), `layer ${layer.name}`]);
+  for (const layer of config.layers)
+    for (const r of layer.runtimes) users.set(r, [...(users.get(r) ?? []), `layer ${layer.name}`]);
   for (const fn of config.functions) users.set(fn.runtime, [...(users.get(fn.runtime) ?? []), `function ${fn.name}`]);
   return [...users].flatMap(([runtime, who]) => {
     const status = runtimeStatus(runtime as (typeof PYTHON_RUNTIMES)[number], today);
     if (status.state !== 'deprecated-soon') return [];
-    return [`${runtime} is deprecated by Lambda on ${status.date} (used by ${who.join(', ')}): move to ${newestSupportedRuntime(today)} before then, or synth will refuse it.`];
+    return [
+      `${runtime} is deprecated by Lambda on ${status.date} (used by ${who.join(', ')}): move to ${newestSupportedRuntime(today)} before then, or synth will refuse it.`,
+    ];
   });
 }
 
@@ -278,16 +334,30 @@ function parseIgnoredPaths(c: Checker, raw: unknown): string[] {
   const at = 'config.pipeline.source.ignoredPaths';
   if (raw === undefined) return [...DEFAULT_IGNORED_PATHS];
   if (!Array.isArray(raw)) {
-    c.problem(at, raw, 'is not a list', 'write a list of glob patterns, e.g. ["*.md", "docs/**"], or [] to run on every push');
+    c.problem(
+      at,
+      raw,
+      'is not a list',
+      'write a list of glob patterns, e.g. ["*.md", "docs/**"], or [] to run on every push',
+    );
     return [];
   }
   if (raw.length > MAX_TRIGGER_PATTERNS) {
-    c.problem(at, raw, `lists ${raw.length} patterns, more than the ${MAX_TRIGGER_PATTERNS} a CodePipeline trigger takes`,
-      `merge them into at most ${MAX_TRIGGER_PATTERNS} glob patterns (e.g. "docs/**" for a whole folder)`);
+    c.problem(
+      at,
+      raw,
+      `lists ${raw.length} patterns, more than the ${MAX_TRIGGER_PATTERNS} a CodePipeline trigger takes`,
+      `merge them into at most ${MAX_TRIGGER_PATTERNS} glob patterns (e.g. "docs/**" for a whole folder)`,
+    );
   }
   raw.forEach((pattern, i) => {
     if (typeof pattern !== 'string' || pattern.trim() === '' || pattern.startsWith('/')) {
-      c.problem(`${at}[${i}]`, pattern, 'is not a glob pattern relative to the repository root', 'write a pattern such as "docs/**" or "*.md"');
+      c.problem(
+        `${at}[${i}]`,
+        pattern,
+        'is not a glob pattern relative to the repository root',
+        'write a pattern such as "docs/**" or "*.md"',
+      );
     }
   });
   return raw.filter((p): p is string => typeof p === 'string');
@@ -298,8 +368,12 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
   if (!Array.isArray(raw) || raw.length === 0) {
-    c.problem('config.environments', raw, Array.isArray(raw) ? 'must list at least one environment' : raw === undefined ? 'is missing' : 'is not a list',
-      'add [{ "name": "dev", "account": "<12 digits>", "region": "<region>" }, ...] in promotion order');
+    c.problem(
+      'config.environments',
+      raw,
+      Array.isArray(raw) ? 'must list at least one environment' : raw === undefined ? 'is missing' : 'is not a list',
+      'add [{ "name": "dev", "account": "<12 digits>", "region": "<region>" }, ...] in promotion order',
+    );
     return [];
   }
   const seen = new Set<string>();
@@ -316,10 +390,17 @@ function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
     const account = c.account(e.account, `${at}.account`);
     const region = c.region(e.region, `${at}.region`);
     const requiresApproval = c.boolean(e.requiresApproval, `${at}.requiresApproval`, false);
-    const deployment = e.deployment === undefined ? DEFAULT_DEPLOYMENT_STRATEGY : c.oneOf(e.deployment, `${at}.deployment`, DEPLOYMENT_STRATEGIES);
+    const deployment =
+      e.deployment === undefined
+        ? DEFAULT_DEPLOYMENT_STRATEGY
+        : c.oneOf(e.deployment, `${at}.deployment`, DEPLOYMENT_STRATEGIES);
     if (deployment === ALL_AT_ONCE && requiresApproval) {
-      c.problem(`${at}.deployment`, deployment, 'shifts all traffic at once in an environment that needs approval',
-        `use a canary or linear strategy such as "${DEFAULT_DEPLOYMENT_STRATEGY}", or set requiresApproval to false`);
+      c.problem(
+        `${at}.deployment`,
+        deployment,
+        'shifts all traffic at once in an environment that needs approval',
+        `use a canary or linear strategy such as "${DEFAULT_DEPLOYMENT_STRATEGY}", or set requiresApproval to false`,
+      );
     }
     if (name && account && region && deployment) out.push({ name, account, region, requiresApproval, deployment });
   });
@@ -327,7 +408,11 @@ function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
 }
 
 function parseLayers(c: Checker, raw: unknown, projectRoot: string): LayerConfig[] {
-  const layers = c.object(raw, 'config.layers', 'add "layers": { "<name>": { "runtimes": [...], "architectures": [...] } }');
+  const layers = c.object(
+    raw,
+    'config.layers',
+    'add "layers": { "<name>": { "runtimes": [...], "architectures": [...] } }',
+  );
   if (!layers) return [];
   if (Object.keys(layers).length === 0) {
     c.problem('config.layers', raw, 'declares no layer', 'declare at least one layer, one per folder under layers/');
@@ -341,12 +426,19 @@ function parseLayers(c: Checker, raw: unknown, projectRoot: string): LayerConfig
     const description = c.optionalString(l.description, `${at}.description`, `The ${name} layer`, 200);
     const problemsBefore = c.count();
     const runtimes = c.list(l.runtimes, `${at}.runtimes`, LAYER_DEFAULTS.runtimes, (v, p) => c.runtime(v, p));
-    const architectures = c.list(l.architectures, `${at}.architectures`, LAYER_DEFAULTS.architectures, (v, p) => c.architecture(v, p));
+    const architectures = c.list(l.architectures, `${at}.architectures`, LAYER_DEFAULTS.architectures, (v, p) =>
+      c.architecture(v, p),
+    );
     // A layer with an invalid list is kept with empty lists: functions are then not compared with it.
     const listsValid = c.count() === problemsBefore;
     if (validName) {
       for (const problem of layerFolderProblems(projectRoot, name)) c.add(problem);
-      out.push({ name, description, runtimes: listsValid ? runtimes : [], architectures: listsValid ? architectures : [] });
+      out.push({
+        name,
+        description,
+        runtimes: listsValid ? runtimes : [],
+        architectures: listsValid ? architectures : [],
+      });
     }
   }
   return out;
@@ -356,7 +448,12 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
   const functions = c.object(raw, 'config.functions', 'add "functions": { "<name>": { "stack", "layers" } }');
   if (!functions) return [];
   if (Object.keys(functions).length === 0) {
-    c.problem('config.functions', raw, 'declares no function', 'declare at least one function, one per folder under lambda/');
+    c.problem(
+      'config.functions',
+      raw,
+      'declares no function',
+      'declare at least one function, one per folder under lambda/',
+    );
   }
   const layerByName = new Map(layers.map((l) => [l.name, l]));
   const out: FunctionConfig[] = [];
@@ -368,37 +465,74 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
     const stack = c.name(f.stack, `${at}.stack`, 30);
     const description = c.optionalString(f.description, `${at}.description`, `The ${name} function`, 256);
     const runtime = f.runtime === undefined ? FUNCTION_DEFAULTS.runtime : c.runtime(f.runtime, `${at}.runtime`);
-    const architecture = f.architecture === undefined ? FUNCTION_DEFAULTS.architecture : c.architecture(f.architecture, `${at}.architecture`);
-    const handler = f.handler === undefined ? FUNCTION_DEFAULTS.handler
-      : c.matching(f.handler, `${at}.handler`, HANDLER, 'is not "module.function"', 'name the handler as "module.function", e.g. "handler.handler"');
+    const architecture =
+      f.architecture === undefined
+        ? FUNCTION_DEFAULTS.architecture
+        : c.architecture(f.architecture, `${at}.architecture`);
+    const handler =
+      f.handler === undefined
+        ? FUNCTION_DEFAULTS.handler
+        : c.matching(
+            f.handler,
+            `${at}.handler`,
+            HANDLER,
+            'is not "module.function"',
+            'name the handler as "module.function", e.g. "handler.handler"',
+          );
     const memorySize = c.integer(f.memorySize, `${at}.memorySize`, FUNCTION_DEFAULTS.memorySize, 128, 10240, 'MB');
-    const timeoutSeconds = c.integer(f.timeoutSeconds, `${at}.timeoutSeconds`, FUNCTION_DEFAULTS.timeoutSeconds, 1, 900, 'seconds');
-    const logRetentionDays = f.logRetentionDays === undefined ? FUNCTION_DEFAULTS.logRetentionDays
-      : c.oneOf(f.logRetentionDays, `${at}.logRetentionDays`, LOG_RETENTION_DAYS);
+    const timeoutSeconds = c.integer(
+      f.timeoutSeconds,
+      `${at}.timeoutSeconds`,
+      FUNCTION_DEFAULTS.timeoutSeconds,
+      1,
+      900,
+      'seconds',
+    );
+    const logRetentionDays =
+      f.logRetentionDays === undefined
+        ? FUNCTION_DEFAULTS.logRetentionDays
+        : c.oneOf(f.logRetentionDays, `${at}.logRetentionDays`, LOG_RETENTION_DAYS);
     const fnLayers = c.list(f.layers, `${at}.layers`, undefined, (v, p) => c.nonEmptyString(v, p, 'a layer name'));
     if (fnLayers.length === 0 && Array.isArray(f.layers)) {
       c.problem(`${at}.layers`, f.layers, 'is empty', 'list the layers the function uses, e.g. ["common"]');
     }
     if (fnLayers.length > 5) {
-      c.problem(`${at}.layers`, fnLayers, 'lists more than 5 layers', 'Lambda attaches at most 5 layers to a function; merge some');
+      c.problem(
+        `${at}.layers`,
+        fnLayers,
+        'lists more than 5 layers',
+        'Lambda attaches at most 5 layers to a function; merge some',
+      );
     }
     fnLayers.forEach((layerName, i) => {
       const layer = layerByName.get(layerName);
       if (!layer) {
-        c.problem(`${at}.layers[${i}]`, layerName, 'names no declared layer',
+        c.problem(
+          `${at}.layers[${i}]`,
+          layerName,
+          'names no declared layer',
           layerByName.size > 0
             ? `use one of ${[...layerByName.keys()].map((n) => `"${n}"`).join(', ')}, or declare it under config.layers`
-            : 'declare it under config.layers');
+            : 'declare it under config.layers',
+        );
         return;
       }
       // A layer whose own lists are invalid was reported already; comparing with it would blame the function.
       if (runtime && layer.runtimes.length > 0 && !layer.runtimes.includes(runtime)) {
-        c.problem(`${at}.runtime`, runtime, `is not among the runtimes of layer "${layerName}" (${layer.runtimes.join(', ')})`,
-          `add "${runtime}" to config.layers.${layerName}.runtimes, or give the function one of those runtimes`);
+        c.problem(
+          `${at}.runtime`,
+          runtime,
+          `is not among the runtimes of layer "${layerName}" (${layer.runtimes.join(', ')})`,
+          `add "${runtime}" to config.layers.${layerName}.runtimes, or give the function one of those runtimes`,
+        );
       }
       if (architecture && layer.architectures.length > 0 && !layer.architectures.includes(architecture)) {
-        c.problem(`${at}.architecture`, architecture, `is not among the architectures of layer "${layerName}" (${layer.architectures.join(', ')})`,
-          `add "${architecture}" to config.layers.${layerName}.architectures, or give the function one of those architectures`);
+        c.problem(
+          `${at}.architecture`,
+          architecture,
+          `is not among the architectures of layer "${layerName}" (${layer.architectures.join(', ')})`,
+          `add "${architecture}" to config.layers.${layerName}.architectures, or give the function one of those architectures`,
+        );
       }
     });
     if (new Set(fnLayers).size !== fnLayers.length) {
@@ -408,12 +542,27 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
       const moduleFile = `${handler.split('.').slice(0, -1).join('/')}.py`;
       const handlerFile = `lambda/${name}/${moduleFile}`;
       if (!fs.existsSync(path.join(functionCodeDir(projectRoot, name), moduleFile))) {
-        c.problem(`${at}.handler`, handler, `has no module file ${handlerFile}`,
-          `create ${handlerFile}, or point "handler" at the module that defines the function`);
+        c.problem(
+          `${at}.handler`,
+          handler,
+          `has no module file ${handlerFile}`,
+          `create ${handlerFile}, or point "handler" at the module that defines the function`,
+        );
       }
     }
     if (validName && stack && runtime && architecture && handler && memorySize && timeoutSeconds && logRetentionDays) {
-      out.push({ name, stack, description, layers: fnLayers, runtime, architecture, handler, memorySize, timeoutSeconds, logRetentionDays });
+      out.push({
+        name,
+        stack,
+        description,
+        layers: fnLayers,
+        runtime,
+        architecture,
+        handler,
+        memorySize,
+        timeoutSeconds,
+        logRetentionDays,
+      });
     }
   }
   return out;
@@ -430,10 +579,20 @@ function unconfiguredFolders(c: Checker, projectRoot: string, folder: 'layers' |
   const known = new Set(configured);
   const key = folder === 'layers' ? 'config.layers' : 'config.functions';
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name.startsWith('_') || entry.name === '__pycache__') continue;
+    if (
+      !entry.isDirectory() ||
+      entry.name.startsWith('.') ||
+      entry.name.startsWith('_') ||
+      entry.name === '__pycache__'
+    )
+      continue;
     if (!known.has(entry.name)) {
-      c.problem(`${key}.${entry.name}`, undefined, `is missing, but the folder ${folder}/${entry.name} exists`,
-        `declare "${entry.name}" under ${key}, or remove the folder`);
+      c.problem(
+        `${key}.${entry.name}`,
+        undefined,
+        `is missing, but the folder ${folder}/${entry.name} exists`,
+        `declare "${entry.name}" under ${key}, or remove the folder`,
+      );
     }
   }
 }
@@ -475,26 +634,50 @@ class Checker {
   optionalString(v: unknown, at: string, fallback: string, max: number): string {
     if (v === undefined) return fallback;
     if (typeof v === 'string' && v.length <= max) return v;
-    this.problem(at, v, `must be a text of at most ${max} characters`, 'write it as a quoted text of that length, or leave it out for the default');
+    this.problem(
+      at,
+      v,
+      `must be a text of at most ${max} characters`,
+      'write it as a quoted text of that length, or leave it out for the default',
+    );
     return fallback;
   }
 
   name(v: unknown, at: string, max: number): string | undefined {
     if (typeof v === 'string' && NAME.test(v) && v.length <= max) return v;
-    const message = v === undefined ? 'is missing' : typeof v === 'string' && NAME.test(v) ? `is longer than ${max} characters` : 'is not a valid name';
-    this.problem(at, v, message,
-      `use lower-case letters, digits and inner hyphens, starting with a letter, at most ${max} characters (e.g. "orders")`);
+    const message =
+      v === undefined
+        ? 'is missing'
+        : typeof v === 'string' && NAME.test(v)
+          ? `is longer than ${max} characters`
+          : 'is not a valid name';
+    this.problem(
+      at,
+      v,
+      message,
+      `use lower-case letters, digits and inner hyphens, starting with a letter, at most ${max} characters (e.g. "orders")`,
+    );
     return undefined;
   }
 
   account(v: unknown, at: string): string | undefined {
-    return this.matching(v, at, ACCOUNT, 'is not a 12-digit AWS account id',
-      'write the account id as a string of 12 digits, e.g. "123456789012" (keep leading zeros)');
+    return this.matching(
+      v,
+      at,
+      ACCOUNT,
+      'is not a 12-digit AWS account id',
+      'write the account id as a string of 12 digits, e.g. "123456789012" (keep leading zeros)',
+    );
   }
 
   region(v: unknown, at: string): string | undefined {
     if (typeof v === 'string' && KNOWN_REGIONS.has(v)) return v;
-    this.problem(at, v, v === undefined ? 'is missing' : 'is not a known AWS region', 'use a region code such as "eu-west-1" or "us-east-1"');
+    this.problem(
+      at,
+      v,
+      v === undefined ? 'is missing' : 'is not a known AWS region',
+      'use a region code such as "eu-west-1" or "us-east-1"',
+    );
     return undefined;
   }
 
@@ -503,8 +686,12 @@ class Checker {
     if (!runtime) return undefined;
     const status = runtimeStatus(runtime, this.today);
     if (status.state === 'deprecated') {
-      this.problem(at, runtime, `was deprecated by Lambda on ${status.date}`,
-        `move to ${newestSupportedRuntime(this.today)} (in the layers' runtimes and the functions that use them), then run npm run build:layers and the tests`);
+      this.problem(
+        at,
+        runtime,
+        `was deprecated by Lambda on ${status.date}`,
+        `move to ${newestSupportedRuntime(this.today)} (in the layers' runtimes and the functions that use them), then run npm run build:layers and the tests`,
+      );
       return undefined;
     }
     return runtime;
@@ -524,13 +711,23 @@ class Checker {
   integer(v: unknown, at: string, fallback: number, min: number, max: number, unit: string): number | undefined {
     if (v === undefined) return fallback;
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
-    this.problem(at, v, `is not a whole number of ${unit} from ${min} to ${max}`, `set a whole number from ${min} to ${max}`);
+    this.problem(
+      at,
+      v,
+      `is not a whole number of ${unit} from ${min} to ${max}`,
+      `set a whole number from ${min} to ${max}`,
+    );
     return undefined;
   }
 
   oneOf<T extends string | number>(v: unknown, at: string, allowed: readonly T[]): T | undefined {
     if (allowed.includes(v as T)) return v as T;
-    this.problem(at, v, v === undefined ? 'is missing' : 'is not one of the allowed values', `use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+    this.problem(
+      at,
+      v,
+      v === undefined ? 'is missing' : 'is not one of the allowed values',
+      `use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
+    );
     return undefined;
   }
 
@@ -541,10 +738,20 @@ class Checker {
   }
 
   /** A list whose every item passes `item`; `fallback` when left out (undefined fallback: required). */
-  list<T>(v: unknown, at: string, fallback: readonly T[] | undefined, item: (v: unknown, at: string) => T | undefined): T[] {
+  list<T>(
+    v: unknown,
+    at: string,
+    fallback: readonly T[] | undefined,
+    item: (v: unknown, at: string) => T | undefined,
+  ): T[] {
     if (v === undefined && fallback) return [...fallback];
     if (!Array.isArray(v) || (fallback && v.length === 0)) {
-      this.problem(at, v, v === undefined ? 'is missing' : fallback ? 'must be a non-empty list' : 'is not a list', 'write a JSON list, e.g. ["..."]');
+      this.problem(
+        at,
+        v,
+        v === undefined ? 'is missing' : fallback ? 'must be a non-empty list' : 'is not a list',
+        'write a JSON list, e.g. ["..."]',
+      );
       return [];
     }
     const out: T[] = [];

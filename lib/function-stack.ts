@@ -84,22 +84,30 @@ export class FunctionStack extends Stack {
         layers,
         environment: functionEnvironment(props.appName, props.environmentName, layers),
       });
-      outputs.set(config.name, new CfnOutput(this, `${pascalCase(config.name)}FunctionName`, {
-        value: fn.function.functionName,
-        description: `Name of the ${config.name} function`,
-      }));
-      releases.set(config.name, new LiveAlias(fn, 'Live', {
-        function: fn.function,
-        layerFingerprints: layers.map((l) => `${l.name}=${l.fingerprint}`),
-        strategy: props.deployment,
-        application,
-      }));
+      outputs.set(
+        config.name,
+        new CfnOutput(this, `${pascalCase(config.name)}FunctionName`, {
+          value: fn.function.functionName,
+          description: `Name of the ${config.name} function`,
+        }),
+      );
+      releases.set(
+        config.name,
+        new LiveAlias(fn, 'Live', {
+          function: fn.function,
+          layerFingerprints: layers.map((l) => `${l.name}=${l.fingerprint}`),
+          strategy: props.deployment,
+          application,
+        }),
+      );
       functions.set(config.name, fn);
     }
     this.functions = functions;
     this.releases = releases;
     this.functionNameOutputs = outputs;
-    this.functionLayers = new Map(props.functions.map((fn) => [fn.name, fn.layers.map((name) => references.get(name)!)]));
+    this.functionLayers = new Map(
+      props.functions.map((fn) => [fn.name, fn.layers.map((name) => references.get(name)!)]),
+    );
     this.smokeTestAccess = new SmokeTestAccess(this, 'SmokeTest', {
       roleName: smokeTestRoleName(props.appName, props.environmentName, props.name),
       pipelineAccount: props.pipelineAccount,

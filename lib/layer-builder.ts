@@ -104,9 +104,11 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
     const unzippedBytes = files.reduce((n, rel) => n + fs.statSync(path.join(python, rel)).size, 0);
     const limit = options.unzippedLimitBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES;
     if (unzippedBytes > limit) {
-      throw new LayerBuildError(layer.name,
+      throw new LayerBuildError(
+        layer.name,
         `unzipped it is ${formatBytes(unzippedBytes)}, over the limit of ${formatBytes(limit)} ` +
-        'for a function and all its layers. Fix: drop packages the functions do not import, or split the layer.');
+          'for a function and all its layers. Fix: drop packages the functions do not import, or split the layer.',
+      );
     }
     const manifest: LayerManifest = {
       formatVersion: 1,
@@ -124,7 +126,9 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
     };
     fs.writeFileSync(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     swapInto(tmp, outDir);
-    log(`[${layer.name}] built: ${packages.length} package(s), ${formatBytes(unzippedBytes)} unzipped, fingerprint ${manifest.fingerprint}`);
+    log(
+      `[${layer.name}] built: ${packages.length} package(s), ${formatBytes(unzippedBytes)} unzipped, fingerprint ${manifest.fingerprint}`,
+    );
     return { manifest, skipped: false, warnings: warningsOf(manifest) };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -134,28 +138,44 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
 /** The existing build's manifest when it is current: same source, same builder, content untouched. */
 function currentBuild(outDir: string, source: string): LayerManifest | undefined {
   const manifest = readManifest(path.join(outDir, MANIFEST_FILE));
-  const current = manifest?.builderVersion === BUILDER_VERSION && manifest.sourceFingerprint === source
-    && fs.existsSync(path.join(outDir, 'python')) && builtFingerprint(outDir, manifest) === manifest.fingerprint;
+  const current =
+    manifest?.builderVersion === BUILDER_VERSION &&
+    manifest.sourceFingerprint === source &&
+    fs.existsSync(path.join(outDir, 'python')) &&
+    builtFingerprint(outDir, manifest) === manifest.fingerprint;
   return current ? manifest : undefined;
 }
 
 /** pip, asked for Lambda's platform whatever machine this is; pip's own PIP_* variables pass through. */
-async function pipInstall(layer: LayerConfig, requirements: string, target: string, python: string, log: (line: string) => void) {
+async function pipInstall(
+  layer: LayerConfig,
+  requirements: string,
+  target: string,
+  python: string,
+  log: (line: string) => void,
+) {
   const runtime = layer.runtimes[0];
   const platforms = pipPlatforms(runtime, layer.architectures[0]);
   const args = [
-    '-m', 'pip', 'install',
-    '--requirement', requirements,
-    '--target', target,
+    '-m',
+    'pip',
+    'install',
+    '--requirement',
+    requirements,
+    '--target',
+    target,
     ...platforms.flatMap((p) => ['--platform', p]),
-    '--implementation', 'cp',
-    '--python-version', pythonVersionOf(runtime),
+    '--implementation',
+    'cp',
+    '--python-version',
+    pythonVersionOf(runtime),
     '--only-binary=:all:',
     '--no-compile',
     '--no-user',
     '--disable-pip-version-check',
     '--no-warn-script-location',
-    '--progress-bar', 'off',
+    '--progress-bar',
+    'off',
   ];
   log(`[${layer.name}] pip install -r layers/${layer.name}/requirements.txt for ${runtime} on ${platforms.join(', ')}`);
   const { code, output } = await run(python, args, (line) => log(`[${layer.name}]   ${line}`));
@@ -169,18 +189,29 @@ export function explainPipFailure(output: string, runtime: string, platforms: st
   if (invalid) {
     return `requirements.txt has a line pip cannot read: "${invalid[1]}". Fix: write one requirement per line, e.g. "orjson==3.10.15".`;
   }
-  if (/NewConnectionError|Failed to establish a new connection|Name or service not known|Temporary failure in name resolution|Connection refused|ConnectTimeout|Max retries exceeded/i.test(output)) {
+  if (
+    /NewConnectionError|Failed to establish a new connection|Name or service not known|Temporary failure in name resolution|Connection refused|ConnectTimeout|Max retries exceeded/i.test(
+      output,
+    )
+  ) {
     const indexes = /Looking in indexes: (.*)/.exec(output)?.[1];
-    return `pip could not reach the package index${indexes ? ` (${indexes.trim()})` : ''}. Fix: check the network, or point pip at a reachable index with PIP_INDEX_URL, ` +
-      'or at a folder of wheels with PIP_NO_INDEX=1 and PIP_FIND_LINKS=<folder>.';
+    return (
+      `pip could not reach the package index${indexes ? ` (${indexes.trim()})` : ''}. Fix: check the network, or point pip at a reachable index with PIP_INDEX_URL, ` +
+      'or at a folder of wheels with PIP_NO_INDEX=1 and PIP_FIND_LINKS=<folder>.'
+    );
   }
   const missing = /No matching distribution found for ([^\s]+)/.exec(output);
   if (missing) {
-    return `no wheel of ${missing[1]} fits ${target}. The layer is built for Lambda, so only binary wheels for that platform can be used. ` +
+    return (
+      `no wheel of ${missing[1]} fits ${target}. The layer is built for Lambda, so only binary wheels for that platform can be used. ` +
       'Fix: pin a version of the package that publishes such a wheel, choose another runtime or architecture for the layer, ' +
-      'or, if your index serves them, check PIP_INDEX_URL / PIP_FIND_LINKS.';
+      'or, if your index serves them, check PIP_INDEX_URL / PIP_FIND_LINKS.'
+    );
   }
-  const lastError = output.split('\n').filter((l) => l.startsWith('ERROR:')).pop();
+  const lastError = output
+    .split('\n')
+    .filter((l) => l.startsWith('ERROR:'))
+    .pop();
   return `pip failed${lastError ? `: ${lastError.replace(/^ERROR:\s*/, '')}` : ''}. Fix: run the pip command above by hand to see why.`;
 }
 
@@ -210,11 +241,16 @@ function copyOwnCode(layer: string, from: string, to: string) {
   for (const name of fs.readdirSync(from).sort()) {
     if (isIgnoredEntry(name)) continue;
     if (fs.existsSync(path.join(to, name))) {
-      throw new LayerBuildError(layer,
+      throw new LayerBuildError(
+        layer,
         `its own python/${name} has the name of an installed package's file or folder, so one would overwrite the other. ` +
-        'Fix: rename the module, or drop the package from requirements.txt.');
+          'Fix: rename the module, or drop the package from requirements.txt.',
+      );
     }
-    fs.cpSync(path.join(from, name), path.join(to, name), { recursive: true, filter: (src) => !isIgnoredEntry(path.basename(src)) });
+    fs.cpSync(path.join(from, name), path.join(to, name), {
+      recursive: true,
+      filter: (src) => !isIgnoredEntry(path.basename(src)),
+    });
   }
   normalize(to);
 }
@@ -223,21 +259,30 @@ function copyOwnCode(layer: string, from: string, to: string) {
 function checkDistributions(layer: LayerConfig, python: string): LayerPackage[] {
   const packages: LayerPackage[] = [];
   const problems: string[] = [];
-  for (const entry of fs.readdirSync(python).filter((n) => n.endsWith('.dist-info')).sort()) {
+  for (const entry of fs
+    .readdirSync(python)
+    .filter((n) => n.endsWith('.dist-info'))
+    .sort()) {
     const metadata = readKeyValues(path.join(python, entry, 'METADATA'));
     const wheel = readKeyValues(path.join(python, entry, 'WHEEL'));
     const name = metadata.get('Name')?.[0] ?? entry.replace(/-[^-]*\.dist-info$/, '');
     const version = metadata.get('Version')?.[0] ?? 'unknown';
     const tags = wheel.get('Tag') ?? [];
     for (const { runtime, architecture } of unsupportedTargets(tags, layer.runtimes, layer.architectures)) {
-      problems.push(`${name} ${version} (wheel tags ${tags.join(', ') || 'none'}) cannot run on ${runtime} ${architecture}`);
+      problems.push(
+        `${name} ${version} (wheel tags ${tags.join(', ') || 'none'}) cannot run on ${runtime} ${architecture}`,
+      );
     }
     packages.push({ name, version, tags });
   }
   if (problems.length > 0) {
-    throw new LayerBuildError(layer.name,
+    throw new LayerBuildError(
+      layer.name,
       `${problems.join('; ')}. Fix: pin versions that publish wheels for every runtime and architecture of the layer ` +
-      '(abi3 or pure-Python wheels serve several), or narrow config.layers.' + layer.name + '.runtimes / architectures to what the wheels support.');
+        '(abi3 or pure-Python wheels serve several), or narrow config.layers.' +
+        layer.name +
+        '.runtimes / architectures to what the wheels support.',
+    );
   }
   return packages.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -258,9 +303,11 @@ function checkNoAbsolutePaths(layer: string, python: string, buildDir: string) {
   const needle = Buffer.from(buildDir);
   const offenders = listTree(python).filter((rel) => fs.readFileSync(path.join(python, rel)).includes(needle));
   if (offenders.length > 0) {
-    throw new LayerBuildError(layer,
+    throw new LayerBuildError(
+      layer,
       `${offenders.slice(0, 5).join(', ')} contain the build folder's absolute path, so the build would differ from machine to machine. ` +
-      'Fix: report it; the builder must strip it.');
+        'Fix: report it; the builder must strip it.',
+    );
   }
 }
 
@@ -275,10 +322,14 @@ function swapInto(tmp: string, outDir: string) {
 
 function warningsOf(manifest: LayerManifest): string[] {
   const shipped = manifest.packages.map((p) => p.name.toLowerCase().replace(/_/g, '-'));
-  const shadowed = RUNTIME_PROVIDED.filter((n) => shipped.includes(n) || (n === 'dateutil' && shipped.includes('python-dateutil')));
+  const shadowed = RUNTIME_PROVIDED.filter(
+    (n) => shipped.includes(n) || (n === 'dateutil' && shipped.includes('python-dateutil')),
+  );
   return shadowed.length > 0
-    ? [`Layer "${manifest.layer}" ships ${shadowed.join(', ')}, which shadow${shadowed.length === 1 ? 's' : ''} the runtime's own copy: ` +
-       'fine when you pin it on purpose; otherwise drop it from requirements.txt and use the runtime\'s.']
+    ? [
+        `Layer "${manifest.layer}" ships ${shadowed.join(', ')}, which shadow${shadowed.length === 1 ? 's' : ''} the runtime's own copy: ` +
+          "fine when you pin it on purpose; otherwise drop it from requirements.txt and use the runtime's.",
+      ]
     : [];
 }
 
@@ -301,9 +352,11 @@ export function shadowingProblems(
       for (let j = i + 1; j < fn.layers.length; j++) {
         const shared = namesOf(fn.layers[i]).filter((n) => namesOf(fn.layers[j]).includes(n));
         if (shared.length > 0) {
-          problems.push(`Layers "${fn.layers[i]}" and "${fn.layers[j]}", both used by function "${fn.name}", both ship ${shared.join(', ')}: ` +
-            `Lambda mounts them into one /opt/python, so "${fn.layers[j]}"'s copy would shadow "${fn.layers[i]}"'s. ` +
-            'Fix: keep each module in one layer (move the package to the layer both use, or rename the module).');
+          problems.push(
+            `Layers "${fn.layers[i]}" and "${fn.layers[j]}", both used by function "${fn.name}", both ship ${shared.join(', ')}: ` +
+              `Lambda mounts them into one /opt/python, so "${fn.layers[j]}"'s copy would shadow "${fn.layers[i]}"'s. ` +
+              'Fix: keep each module in one layer (move the package to the layer both use, or rename the module).',
+          );
         }
       }
     }
@@ -315,8 +368,16 @@ export function shadowingProblems(
 export function topLevelNames(python: string): string[] {
   return fs
     .readdirSync(python)
-    .filter((n) => !isIgnoredEntry(n) && !n.endsWith('.dist-info') && !n.endsWith('.data') && !n.endsWith('.pth') && n !== 'bin')
-    .map((n) => n.replace(/\.(py|so|pyd)$/, '').replace(/\.cpython-.*$/, '').replace(/\.abi3$/, ''))
+    .filter(
+      (n) =>
+        !isIgnoredEntry(n) && !n.endsWith('.dist-info') && !n.endsWith('.data') && !n.endsWith('.pth') && n !== 'bin',
+    )
+    .map((n) =>
+      n
+        .replace(/\.(py|so|pyd)$/, '')
+        .replace(/\.cpython-.*$/, '')
+        .replace(/\.abi3$/, ''),
+    )
     .filter((n, i, all) => all.indexOf(n) === i)
     .sort();
 }
@@ -326,7 +387,11 @@ export function formatBytes(n: number): string {
 }
 
 /** Runs a command, streaming its output by line, and returns its exit code and whole output. */
-function run(command: string, args: string[], onLine: (line: string) => void): Promise<{ code: number; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  onLine: (line: string) => void,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -340,7 +405,14 @@ function run(command: string, args: string[], onLine: (line: string) => void): P
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
-    child.on('error', (error) => reject(new LayerBuildError('?', `cannot run ${command}: ${error.message}. Fix: install Python 3 with pip, or set PYTHON.`)));
+    child.on('error', (error) =>
+      reject(
+        new LayerBuildError(
+          '?',
+          `cannot run ${command}: ${error.message}. Fix: install Python 3 with pip, or set PYTHON.`,
+        ),
+      ),
+    );
     child.on('close', (code) => {
       if (pending.trim() !== '') onLine(pending);
       resolve({ code: code ?? 1, output });

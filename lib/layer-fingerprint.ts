@@ -72,7 +72,12 @@ export function builtFingerprint(buildDir: string, target: FingerprintTarget): s
 }
 
 function combine(kind: string, target: FingerprintTarget, parts: string[]): string {
-  const text = [kind, `runtimes:${target.runtimes.join(',')}`, `architectures:${target.architectures.join(',')}`, ...parts].join('\n');
+  const text = [
+    kind,
+    `runtimes:${target.runtimes.join(',')}`,
+    `architectures:${target.architectures.join(',')}`,
+    ...parts,
+  ].join('\n');
   return hashBytes(Buffer.from(text)).slice(0, 32);
 }
 

@@ -28,16 +28,34 @@ export function layerFolderProblems(projectRoot: string, layer: string): Problem
   const dir = layerSourceDir(projectRoot, layer);
   const python = path.join(dir, 'python');
   if (!fs.existsSync(dir)) {
-    return [{ setting: `config.layers.${layer}`, value: undefined, message: `has no folder ${rel}`,
-      fix: `create ${rel}/python/ with the layer's code, or remove the layer from the config` }];
+    return [
+      {
+        setting: `config.layers.${layer}`,
+        value: undefined,
+        message: `has no folder ${rel}`,
+        fix: `create ${rel}/python/ with the layer's code, or remove the layer from the config`,
+      },
+    ];
   }
   if (!fs.existsSync(python) || !fs.statSync(python).isDirectory()) {
-    return [{ setting: `config.layers.${layer}`, value: undefined, message: `has no ${rel}/python/ folder`,
-      fix: `put the layer's modules in ${rel}/python/ (Lambda mounts it as /opt/python); third-party packages go in ${rel}/requirements.txt` }];
+    return [
+      {
+        setting: `config.layers.${layer}`,
+        value: undefined,
+        message: `has no ${rel}/python/ folder`,
+        fix: `put the layer's modules in ${rel}/python/ (Lambda mounts it as /opt/python); third-party packages go in ${rel}/requirements.txt`,
+      },
+    ];
   }
   if (fs.readdirSync(python).filter((n) => !isIgnoredEntry(n)).length === 0) {
-    return [{ setting: `config.layers.${layer}`, value: undefined, message: `has an empty ${rel}/python/ folder`,
-      fix: `put at least one module or package in ${rel}/python/` }];
+    return [
+      {
+        setting: `config.layers.${layer}`,
+        value: undefined,
+        message: `has an empty ${rel}/python/ folder`,
+        fix: `put at least one module or package in ${rel}/python/`,
+      },
+    ];
   }
   return [];
 }
@@ -77,16 +95,23 @@ export function resolveLayerContents(layers: readonly LayerConfig[], options: Re
     const source = layerSourceDir(options.projectRoot, layer.name);
     const fromSource = (reason: string, buildExists: boolean): LayerContent => {
       if (options.strict) {
-        problems.push({ setting: `layer "${layer.name}"`, value: undefined, message: reason,
-          fix: `run "${BUILD_LAYERS_COMMAND} -- ${layer.name}" before synth (strict mode packages built layers only)` });
+        problems.push({
+          setting: `layer "${layer.name}"`,
+          value: undefined,
+          message: reason,
+          fix: `run "${BUILD_LAYERS_COMMAND} -- ${layer.name}" before synth (strict mode packages built layers only)`,
+        });
       }
       // A layer with no third-party packages is complete as source; a build that exists but is unusable is news.
       const needsBuild = buildExists || hasRequirements(path.join(source, 'requirements.txt'));
       return {
-        layer, kind: 'source', assetPath: source, fingerprint: sourceFingerprint(source, layer),
+        layer,
+        kind: 'source',
+        assetPath: source,
+        fingerprint: sourceFingerprint(source, layer),
         warning: needsBuild
-          ? `Layer "${layer.name}" ${reason}: packaging its source (layers/${layer.name}/python) without the packages of `
-            + `its requirements.txt. Run "${BUILD_LAYERS_COMMAND}" to build it as the pipeline does.`
+          ? `Layer "${layer.name}" ${reason}: packaging its source (layers/${layer.name}/python) without the packages of ` +
+            `its requirements.txt. Run "${BUILD_LAYERS_COMMAND}" to build it as the pipeline does.`
           : undefined,
       };
     };
@@ -96,17 +121,24 @@ export function resolveLayerContents(layers: readonly LayerConfig[], options: Re
     if (!fs.existsSync(manifestFile)) return fromSource('is not built', false);
     const manifest = readManifest(manifestFile);
     if (!manifest) return fromSource(`has an unreadable build/layers/${layer.name}/${MANIFEST_FILE}`, true);
-    if (!fs.existsSync(path.join(buildDir, 'python'))) return fromSource(`has an incomplete build (no build/layers/${layer.name}/python)`, true);
+    if (!fs.existsSync(path.join(buildDir, 'python')))
+      return fromSource(`has an incomplete build (no build/layers/${layer.name}/python)`, true);
     if (manifest.sourceFingerprint !== sourceFingerprint(source, layer)) {
-      return fromSource('was built from other source, runtimes or architectures than it has now (its build is stale)', true);
+      return fromSource(
+        'was built from other source, runtimes or architectures than it has now (its build is stale)',
+        true,
+      );
     }
     const fingerprint = builtFingerprint(buildDir, layer);
     if (fingerprint !== manifest.fingerprint) {
-      return fromSource(`has a build whose python/ was changed after it was built (fingerprint ${fingerprint}, manifest says ${manifest.fingerprint})`, true);
+      return fromSource(
+        `has a build whose python/ was changed after it was built (fingerprint ${fingerprint}, manifest says ${manifest.fingerprint})`,
+        true,
+      );
     }
     return { layer, kind: 'built', assetPath: buildDir, fingerprint, manifest };
   });
-  if (problems.length > 0) throw new ConfigError(problems, 'Strict synth (the pipeline\'s)');
+  if (problems.length > 0) throw new ConfigError(problems, "Strict synth (the pipeline's)");
   return contents;
 }
 

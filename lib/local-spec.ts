@@ -62,7 +62,11 @@ export function localFunctionSpec(
     handler: fn.handler,
     memorySize: fn.memorySize,
     timeoutSeconds: fn.timeoutSeconds,
-    environment: functionEnvironment(appName, LOCAL_ENVIRONMENT, layers.map((c) => ({ name: c.layer.name, fingerprint: c.fingerprint }))),
+    environment: functionEnvironment(
+      appName,
+      LOCAL_ENVIRONMENT,
+      layers.map((c) => ({ name: c.layer.name, fingerprint: c.fingerprint })),
+    ),
     layers: layers.map((c) => localLayerSpec(projectRoot, c)),
   };
 }

@@ -8,7 +8,15 @@ import { toLambdaArchitecture, toLambdaRuntime } from './lambda-types';
 import { acknowledge, FUNCTION_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
 
 /** Files of `lambda/<function>/` that stay out of the deployed code: tests, sample events, bytecode. */
-export const FUNCTION_ASSET_EXCLUDE = ['tests/', 'test_*.py', '*_test.py', 'events/', '__pycache__/', '*.pyc', '.DS_Store'];
+export const FUNCTION_ASSET_EXCLUDE = [
+  'tests/',
+  'test_*.py',
+  '*_test.py',
+  'events/',
+  '__pycache__/',
+  '*.pyc',
+  '.DS_Store',
+];
 
 /** A layer attached to a function, with its fingerprint (carried in the function's environment). */
 export interface AttachedLayer {

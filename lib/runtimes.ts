@@ -10,7 +10,6 @@ export function pythonVersionOf(runtime: string): string {
   return runtime.replace(/^python/, '');
 }
 
-
 /**
  * The date Lambda deprecates each runtime (its "deprecation date": no more security patches, then creating and
  * updating functions on it are blocked), from the Lambda runtimes page as read in November 2026. Update it when
@@ -44,5 +43,8 @@ export function runtimeStatus(runtime: (typeof PYTHON_RUNTIMES)[number], today: 
 
 /** The newest runtime Lambda supports on a day: what a deprecation message suggests moving to. */
 export function newestSupportedRuntime(today: Date): string {
-  return [...PYTHON_RUNTIMES].reverse().find((r) => runtimeStatus(r, today).state === 'supported') ?? PYTHON_RUNTIMES[PYTHON_RUNTIMES.length - 1];
+  return (
+    [...PYTHON_RUNTIMES].reverse().find((r) => runtimeStatus(r, today).state === 'supported') ??
+    PYTHON_RUNTIMES[PYTHON_RUNTIMES.length - 1]
+  );
 }

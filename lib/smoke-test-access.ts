@@ -31,19 +31,28 @@ export class SmokeTestAccess extends Construct {
       description: "The pipeline's smoke test: invokes the live aliases and checks their layers against SSM",
     });
     if (props.aliases.length > 0) {
-      this.role.addToPolicy(new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
-        resources: props.aliases.map((alias) => alias.functionArn),
-      }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+          resources: props.aliases.map((alias) => alias.functionArn),
+        }),
+      );
     }
     if (props.layerParameters.length > 0) {
       const stack = Stack.of(this);
-      this.role.addToPolicy(new iam.PolicyStatement({
-        actions: ['ssm:GetParameter'],
-        resources: props.layerParameters.map((name) =>
-          stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-        ),
-      }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: props.layerParameters.map((name) =>
+            stack.formatArn({
+              service: 'ssm',
+              resource: 'parameter',
+              resourceName: name.replace(/^\//, ''),
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
     }
   }
 }

@@ -37,12 +37,17 @@ export function expandTags(tags: readonly string[]): string[] {
   for (const tag of tags) {
     const [pythons, abis, platforms] = tag.split('-');
     if (!pythons || !abis || !platforms) continue;
-    for (const p of pythons.split('.')) for (const a of abis.split('.')) for (const pl of platforms.split('.')) out.push(`${p}-${a}-${pl}`);
+    for (const p of pythons.split('.'))
+      for (const a of abis.split('.')) for (const pl of platforms.split('.')) out.push(`${p}-${a}-${pl}`);
   }
   return out;
 }
 
-const LEGACY_MANYLINUX: Record<string, [number, number]> = { manylinux1: [2, 5], manylinux2010: [2, 12], manylinux2014: [2, 17] };
+const LEGACY_MANYLINUX: Record<string, [number, number]> = {
+  manylinux1: [2, 5],
+  manylinux2010: [2, 12],
+  manylinux2014: [2, 17],
+};
 
 function platformSupported(platform: string, architecture: Architecture, glibc: [number, number]): boolean {
   if (platform === 'any') return true;
@@ -77,7 +82,10 @@ function interpreterSupported(python: string, abi: string, version: string): boo
 /** Whether one single tag runs on the runtime and architecture. */
 export function tagSupports(tag: string, runtime: string, architecture: Architecture): boolean {
   const [python, abi, platform] = tag.split('-');
-  return interpreterSupported(python, abi, pythonVersionOf(runtime)) && platformSupported(platform, architecture, runtimeGlibc(runtime));
+  return (
+    interpreterSupported(python, abi, pythonVersionOf(runtime)) &&
+    platformSupported(platform, architecture, runtimeGlibc(runtime))
+  );
 }
 
 /** The (runtime, architecture) pairs none of a wheel's tags supports. */

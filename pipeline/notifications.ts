@@ -30,7 +30,9 @@ export class PipelineNotifications extends Construct {
   constructor(scope: Construct, id: string, props: PipelineNotificationsProps) {
     super(scope, id);
     const { config } = props;
-    this.topic = config.topicArn ? sns.Topic.fromTopicArn(this, 'Topic', config.topicArn) : this.createTopic(config.emails);
+    this.topic = config.topicArn
+      ? sns.Topic.fromTopicArn(this, 'Topic', config.topicArn)
+      : this.createTopic(config.emails);
     props.pipeline.notifyOn('Notify', this.topic, { events: NOTIFIED_EVENTS });
   }
 
@@ -41,7 +43,11 @@ export class PipelineNotifications extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     key.grant(new iam.ServicePrincipal('codestar-notifications.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
-    const topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: 'Pipeline approvals and failures' });
+    const topic = new sns.Topic(this, 'Topic', {
+      masterKey: key,
+      enforceSSL: true,
+      displayName: 'Pipeline approvals and failures',
+    });
     for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
     return topic;
   }

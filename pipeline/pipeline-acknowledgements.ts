@@ -27,7 +27,8 @@ export function acknowledgePipelineFindings(pipeline: CodePipeline): void {
     })),
     {
       id: `AwsSolutions-IAM5[Resource::${artifactBucket}/*]`,
-      reason: 'Objects of the pipeline\'s own artifact bucket: artifact names are generated per execution, so no narrower key prefix exists.',
+      reason:
+        "Objects of the pipeline's own artifact bucket: artifact names are generated per execution, so no narrower key prefix exists.",
     },
   ];
   const artifactKey: NagAcknowledgement[] = KEY_ACTIONS.map((action) => ({
@@ -52,20 +53,53 @@ export function acknowledgePipelineFindings(pipeline: CodePipeline): void {
     const isAssets = project.node.path.includes('/Assets/');
     const own: NagAcknowledgement[] = isAssets
       ? [
-          { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'CDK\'s asset publishing role looks up the bootstrap asset roles of every target account; it may only assume roles tagged as CDK bootstrap roles.' },
-          { id: `AwsSolutions-IAM5[Resource::arn:aws:logs:${region}:${account}:log-group:/aws/codebuild/*]`, reason: 'The asset publishing role is shared by the asset projects CDK generates; it writes to their CodeBuild log groups only.' },
-          { id: `AwsSolutions-IAM5[Resource::arn:aws:codebuild:${region}:${account}:report-group/*]`, reason: 'The asset publishing role is shared by the asset projects CDK generates; it writes to their report groups only.' },
+          {
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason:
+              "CDK's asset publishing role looks up the bootstrap asset roles of every target account; it may only assume roles tagged as CDK bootstrap roles.",
+          },
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:aws:logs:${region}:${account}:log-group:/aws/codebuild/*]`,
+            reason:
+              'The asset publishing role is shared by the asset projects CDK generates; it writes to their CodeBuild log groups only.',
+          },
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:aws:codebuild:${region}:${account}:report-group/*]`,
+            reason:
+              'The asset publishing role is shared by the asset projects CDK generates; it writes to their report groups only.',
+          },
         ]
       : [
-          { id: `AwsSolutions-IAM5[Resource::arn:aws:logs:${region}:${account}:log-group:/aws/codebuild/${id}:*]`, reason: 'Log streams of this CodeBuild project\'s own log group, whose names CodeBuild generates per build.' },
-          { id: `AwsSolutions-IAM5[Resource::arn:aws:codebuild:${region}:${account}:report-group/${id}-*]`, reason: 'Report groups of this CodeBuild project only, whose names CodeBuild derives from the project name.' },
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:aws:logs:${region}:${account}:log-group:/aws/codebuild/${id}:*]`,
+            reason: "Log streams of this CodeBuild project's own log group, whose names CodeBuild generates per build.",
+          },
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:aws:codebuild:${region}:${account}:report-group/${id}-*]`,
+            reason:
+              'Report groups of this CodeBuild project only, whose names CodeBuild derives from the project name.',
+          },
         ];
     const selfMutation = project.node.path.includes('/UpdatePipeline/')
       ? [
-          { id: `AwsSolutions-IAM5[Resource::arn:*:iam::${account}:role/*]`, reason: 'Self-mutation assumes the CDK bootstrap roles of the pipeline account to deploy the pipeline stack; the statement is restricted to roles tagged aws-cdk:bootstrap-role.' },
-          { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'Self-mutation reads stack descriptions (cloudformation:DescribeStacks) and bucket locations, which IAM does not scope by resource.' },
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:*:iam::${account}:role/*]`,
+            reason:
+              'Self-mutation assumes the CDK bootstrap roles of the pipeline account to deploy the pipeline stack; the statement is restricted to roles tagged aws-cdk:bootstrap-role.',
+          },
+          {
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason:
+              'Self-mutation reads stack descriptions (cloudformation:DescribeStacks) and bucket locations, which IAM does not scope by resource.',
+          },
         ]
       : [];
-    on(project.role, ...artifacts(isAssets ? ARTIFACT_READ_ACTIONS : ARTIFACT_ACTIONS), ...(isAssets ? [] : artifactKey), ...own, ...selfMutation);
+    on(
+      project.role,
+      ...artifacts(isAssets ? ARTIFACT_READ_ACTIONS : ARTIFACT_ACTIONS),
+      ...(isAssets ? [] : artifactKey),
+      ...own,
+      ...selfMutation,
+    );
   }
 }

@@ -32,7 +32,8 @@ interface TemplateAction {
 export function pipelineDiagram(template: Template): string {
   const resources = template.Resources ?? {};
   const pipelines = Object.values(resources).filter((r) => r.Type === 'AWS::CodePipeline::Pipeline');
-  if (pipelines.length !== 1) throw new Error(`expected one AWS::CodePipeline::Pipeline in the template, found ${pipelines.length}`);
+  if (pipelines.length !== 1)
+    throw new Error(`expected one AWS::CodePipeline::Pipeline in the template, found ${pipelines.length}`);
   const stages = pipelines[0].Properties?.Stages ?? [];
 
   const lines = ['flowchart TD'];
@@ -44,10 +45,12 @@ export function pipelineDiagram(template: Template): string {
     const idsOf = (order: number) =>
       stage.Actions.map((a, i) => ({ a, id: `S${s}A${i}` })).filter(({ a }) => (a.RunOrder ?? 1) === order);
     for (const order of groups) {
-      for (const { a, id } of idsOf(order)) lines.push(`    ${id}${shape(a, `${escape(a.Name)}<br/><small>${escape(describe(a, resources))}</small>`)}`);
+      for (const { a, id } of idsOf(order))
+        lines.push(`    ${id}${shape(a, `${escape(a.Name)}<br/><small>${escape(describe(a, resources))}</small>`)}`);
     }
     for (let g = 0; g + 1 < groups.length; g++) {
-      for (const from of idsOf(groups[g])) for (const to of idsOf(groups[g + 1])) edges.push(`  ${from.id} --> ${to.id}`);
+      for (const from of idsOf(groups[g]))
+        for (const to of idsOf(groups[g + 1])) edges.push(`  ${from.id} --> ${to.id}`);
     }
     lines.push('  end');
     if (s > 0) edges.push(`  S${s - 1} --> S${s}`);
@@ -60,13 +63,18 @@ function describe(action: TemplateAction, resources: Record<string, Resource>): 
   const { Category, Provider } = action.ActionTypeId;
   if (Category === 'Approval') return 'manual approval';
   if (Provider === 'CodeBuild') {
-    const project = resources[(action.Configuration?.ProjectName as { Ref?: string } | undefined)?.Ref ?? '']?.Properties;
+    const project =
+      resources[(action.Configuration?.ProjectName as { Ref?: string } | undefined)?.Ref ?? '']?.Properties;
     const image = String(project?.Environment?.Image ?? '').replace(/^aws\/codebuild\//, '');
     return image ? `CodeBuild, ${image}` : 'CodeBuild';
   }
   if (Provider === 'CloudFormation') {
     const mode = action.Configuration?.ActionMode;
-    return mode === 'CHANGE_SET_REPLACE' ? 'CloudFormation change set' : mode === 'CHANGE_SET_EXECUTE' ? 'CloudFormation deploy' : 'CloudFormation';
+    return mode === 'CHANGE_SET_REPLACE'
+      ? 'CloudFormation change set'
+      : mode === 'CHANGE_SET_EXECUTE'
+        ? 'CloudFormation deploy'
+        : 'CloudFormation';
   }
   if (Category === 'Source') return `source, ${Provider}`;
   return Provider;
@@ -85,6 +93,7 @@ function escape(text: string): string {
 export function withDiagram(readme: string, diagram: string): string {
   const start = readme.indexOf(DIAGRAM_START);
   const end = readme.indexOf(DIAGRAM_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no diagram section: add the lines ${DIAGRAM_START} and ${DIAGRAM_END}`);
+  if (start < 0 || end < start)
+    throw new Error(`README.md has no diagram section: add the lines ${DIAGRAM_START} and ${DIAGRAM_END}`);
   return `${readme.slice(0, start + DIAGRAM_START.length)}\n\n\`\`\`mermaid\n${diagram}\n\`\`\`\n\n${readme.slice(end)}`;
 }

@@ -65,7 +65,10 @@ export class PipelineStack extends Stack {
     const layerBuilds = new Map<Architecture, LayerBuildStep>();
     for (const architecture of [...new Set(config.layers.map((l) => l.architectures[0]))].sort()) {
       const layers = config.layers.filter((l) => l.architectures[0] === architecture).map((l) => l.name);
-      layerBuilds.set(architecture, new LayerBuildStep(`BuildLayers-${architecture}`, { input: source, architecture, layers }));
+      layerBuilds.set(
+        architecture,
+        new LayerBuildStep(`BuildLayers-${architecture}`, { input: source, architecture, layers }),
+      );
     }
 
     this.pipeline = new CodePipeline(this, 'Pipeline', {
@@ -81,7 +84,10 @@ export class PipelineStack extends Stack {
       // Self-mutation, asset publishing and any step without its own settings: Amazon Linux 2023 like the rest,
       // the smallest compute (they run the CDK CLI), and a timeout that ends a hung build well before CodeBuild's hour.
       codeBuildDefaults: {
-        buildEnvironment: { buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5, computeType: codebuild.ComputeType.SMALL },
+        buildEnvironment: {
+          buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
+          computeType: codebuild.ComputeType.SMALL,
+        },
         timeout: Duration.minutes(20),
       },
     });
@@ -100,7 +106,10 @@ export class PipelineStack extends Stack {
     this.pipeline.buildPipeline();
     skipPushesOf(this.pipeline, config.pipeline.source);
     if (config.pipeline.notifications) {
-      new PipelineNotifications(this, 'Notifications', { pipeline: this.pipeline.pipeline, config: config.pipeline.notifications });
+      new PipelineNotifications(this, 'Notifications', {
+        pipeline: this.pipeline.pipeline,
+        config: config.pipeline.notifications,
+      });
     }
     const artifactBucket = this.pipeline.pipeline.artifactBucket;
     new AccessLogsBucket(this, 'AccessLogs').logAccessesOf(artifactBucket, 'artifacts/');

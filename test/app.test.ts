@@ -30,7 +30,9 @@ describe('the synthesized app', () => {
 describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s', (envName, index) => {
   const env = created.pipelineStack.environments[index];
   const layersTemplate = Template.fromStack(env.layerStage.layersStack);
-  const functionTemplates = env.functionStages.flatMap((s) => s.functionStacks.map((stack) => ({ stack, template: Template.fromStack(stack) })));
+  const functionTemplates = env.functionStages.flatMap((s) =>
+    s.functionStacks.map((stack) => ({ stack, template: Template.fromStack(stack) })),
+  );
 
   test('deploys into its own account and region', () => {
     expect(env.layerStage.layersStack.account).toBe(environments[index].account);
@@ -76,7 +78,9 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
       const functions = template.findResources('AWS::Lambda::Function');
       expect(Object.keys(functions).length).toBeGreaterThan(0);
       for (const fn of Object.values(functions)) {
-        const fnName = Object.entries(config.functions).find(([, f]: [string, any]) => f.description === fn.Properties.Description)![0];
+        const fnName = Object.entries(config.functions).find(
+          ([, f]: [string, any]) => f.description === fn.Properties.Description,
+        )![0];
         const expected: string[] = config.functions[fnName].layers;
         expect(fn.Properties.Layers).toHaveLength(expected.length);
         fn.Properties.Layers.forEach((ref: { Ref: string }, i: number) => {
@@ -84,14 +88,18 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
             Type: 'AWS::SSM::Parameter::Value<String>',
             Default: layerArnParameterName(config.appName, envName, expected[i]),
           });
-          expect(fn.Properties.Environment.Variables[layerFingerprintVariable(expected[i])]).toBe(fingerprintOf(expected[i]));
+          expect(fn.Properties.Environment.Variables[layerFingerprintVariable(expected[i])]).toBe(
+            fingerprintOf(expected[i]),
+          );
         });
       }
     }
   });
 
   test('every function uses the shared layer, and one uses both', () => {
-    const all = functionTemplates.flatMap(({ template }) => Object.values(template.findResources('AWS::Lambda::Function')));
+    const all = functionTemplates.flatMap(({ template }) =>
+      Object.values(template.findResources('AWS::Lambda::Function')),
+    );
     expect(all.every((fn) => fn.Properties.Environment.Variables.LAYER_FINGERPRINT_COMMON)).toBe(true);
     expect(all.filter((fn) => fn.Properties.Layers.length === 2)).toHaveLength(1);
   });
@@ -111,18 +119,26 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
 
   test('function roles hold no wildcard action or resource and no managed policy', () => {
     for (const { template } of functionTemplates) {
-      const lambdaRoles = template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } } });
+      const lambdaRoles = template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+          },
+        },
+      });
       const roleIds = Object.keys(lambdaRoles);
       expect(roleIds.length).toBeGreaterThan(0);
       for (const role of Object.values(lambdaRoles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-      const functionPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => p.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)));
+      const functionPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) =>
+        p.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)),
+      );
       expect(functionPolicies.length).toBe(roleIds.length);
       for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
         for (const statement of policy.Properties.PolicyDocument.Statement) {
           expect([statement.Action].flat().some((a: string) => a.includes('*'))).toBe(false);
           // Layer ARNs are resolved at deploy: no function reads SSM at run time.
-          if (policy.Properties.Roles.some((r: any) => roleIds.includes(r.Ref))) expect([statement.Action].flat().filter((a: string) => a.startsWith('ssm:'))).toEqual([]);
+          if (policy.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)))
+            expect([statement.Action].flat().filter((a: string) => a.startsWith('ssm:'))).toEqual([]);
           expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
         }
       }
@@ -137,11 +153,22 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
         const functions = template.findResources('AWS::Lambda::Function');
         template.resourceCountIs('AWS::Lambda::Alias', Object.keys(functions).length);
         for (const functionId of Object.keys(functions)) {
-          const versions = Object.entries(template.findResources('AWS::Lambda::Version', { Properties: { FunctionName: { Ref: functionId } } }));
-          expect({ stack: stack.node.id, functionId, versions: versions.length }).toEqual({ stack: stack.node.id, functionId, versions: 1 });
-          const aliases = Object.values(template.findResources('AWS::Lambda::Alias', { Properties: { FunctionName: { Ref: functionId } } }));
+          const versions = Object.entries(
+            template.findResources('AWS::Lambda::Version', { Properties: { FunctionName: { Ref: functionId } } }),
+          );
+          expect({ stack: stack.node.id, functionId, versions: versions.length }).toEqual({
+            stack: stack.node.id,
+            functionId,
+            versions: 1,
+          });
+          const aliases = Object.values(
+            template.findResources('AWS::Lambda::Alias', { Properties: { FunctionName: { Ref: functionId } } }),
+          );
           expect(aliases).toHaveLength(1);
-          expect(aliases[0].Properties).toMatchObject({ Name: 'live', FunctionVersion: { 'Fn::GetAtt': [versions[0][0], 'Version'] } });
+          expect(aliases[0].Properties).toMatchObject({
+            Name: 'live',
+            FunctionVersion: { 'Fn::GetAtt': [versions[0][0], 'Version'] },
+          });
           expect(aliases[0].UpdatePolicy.CodeDeployLambdaAliasUpdate).toBeDefined();
         }
       }
@@ -153,7 +180,10 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
         expect(groups).toHaveLength(Object.keys(template.findResources('AWS::Lambda::Function')).length);
         for (const group of groups) {
           expect(group.Properties.DeploymentConfigName).toBe(`CodeDeployDefault.Lambda${strategy}`);
-          expect(group.Properties.DeploymentStyle).toEqual({ DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' });
+          expect(group.Properties.DeploymentStyle).toEqual({
+            DeploymentType: 'BLUE_GREEN',
+            DeploymentOption: 'WITH_TRAFFIC_CONTROL',
+          });
           expect(group.Properties.AutoRollbackConfiguration.Enabled).toBe(true);
           expect(group.Properties.AutoRollbackConfiguration.Events).toEqual(
             expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST']),
@@ -185,13 +215,18 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
     });
   });
 
-  test('gives the pipeline\'s smoke test a role per function stack: invoke and read its live aliases, read its layers\' parameters', () => {
+  test("gives the pipeline's smoke test a role per function stack: invoke and read its live aliases, read its layers' parameters", () => {
     for (const { stack, template } of functionTemplates) {
-      const roles = template.findResources('AWS::IAM::Role', { Properties: { RoleName: `${config.appName}-${envName}-${stack.configName}-smoke` } });
+      const roles = template.findResources('AWS::IAM::Role', {
+        Properties: { RoleName: `${config.appName}-${envName}-${stack.configName}-smoke` },
+      });
       expect(Object.keys(roles)).toHaveLength(1);
       const [roleId, role] = Object.entries(roles)[0];
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-        expect.objectContaining({ Action: 'sts:AssumeRole', Principal: { AWS: expect.stringMatching(/^arn:.*:iam::111111111111:root$/) } }),
+        expect.objectContaining({
+          Action: 'sts:AssumeRole',
+          Principal: { AWS: expect.stringMatching(/^arn:.*:iam::111111111111:root$/) },
+        }),
       ]);
       const statements = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
@@ -199,8 +234,18 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
       const aliasIds = Object.keys(template.findResources('AWS::Lambda::Alias')).sort();
       const parameters = [...new Set([...stack.functionLayers.values()].flat().map((l) => l.parameterName))].sort();
       expect(statements.map((st: any) => ({ ...st, Resource: [st.Resource].flat() }))).toEqual([
-        { Effect: 'Allow', Action: ['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction'], Resource: aliasIds.map((id) => ({ Ref: id })) },
-        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameters.map((p) => `arn:aws:ssm:${environments[index].region}:${environments[index].account}:parameter${p}`) },
+        {
+          Effect: 'Allow',
+          Action: ['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction'],
+          Resource: aliasIds.map((id) => ({ Ref: id })),
+        },
+        {
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: parameters.map(
+            (p) => `arn:aws:ssm:${environments[index].region}:${environments[index].account}:parameter${p}`,
+          ),
+        },
       ]);
     }
   });

@@ -41,158 +41,243 @@ const badConfigs: readonly BadConfig[] = [
   // The application and the pipeline.
   {
     name: 'missing appName',
-    change: (c) => { delete c.appName; },
+    change: (c) => {
+      delete c.appName;
+    },
     problems: [{ setting: 'config.appName', message: 'is missing' }],
   },
   {
     name: 'appName with upper case and a space',
-    change: (c) => { c.appName = 'Orders App'; },
+    change: (c) => {
+      c.appName = 'Orders App';
+    },
     problems: [{ setting: 'config.appName', message: 'is not a valid name' }],
   },
   {
     name: 'pipeline account of 11 digits and a letter',
-    change: (c) => { c.pipeline.account = '11111111111x'; },
+    change: (c) => {
+      c.pipeline.account = '11111111111x';
+    },
     problems: [{ setting: 'config.pipeline.account', message: 'is not a 12-digit AWS account id' }],
   },
   {
     name: 'unknown pipeline region',
-    change: (c) => { c.pipeline.region = 'eu-west-9'; },
+    change: (c) => {
+      c.pipeline.region = 'eu-west-9';
+    },
     problems: [{ setting: 'config.pipeline.region', message: 'is not a known AWS region' }],
   },
   {
     name: 'unknown source type',
-    change: (c) => { c.pipeline.source.type = 'github'; },
+    change: (c) => {
+      c.pipeline.source.type = 'github';
+    },
     problems: [{ setting: 'config.pipeline.source.type', message: 'is not one of the allowed values' }],
   },
   {
     name: 'CodeConnections repository without an owner',
-    change: (c) => { c.pipeline.source.repository = 'python-layers-pipeline'; },
+    change: (c) => {
+      c.pipeline.source.repository = 'python-layers-pipeline';
+    },
     problems: [{ setting: 'config.pipeline.source.repository', message: 'is not "owner/name"' }],
   },
   {
     name: 'empty branch',
-    change: (c) => { c.pipeline.source.branch = ''; },
+    change: (c) => {
+      c.pipeline.source.branch = '';
+    },
     problems: [{ setting: 'config.pipeline.source.branch', message: 'must be a non-empty string' }],
   },
   {
     name: 'missing connectionArn',
-    change: (c) => { delete c.pipeline.source.connectionArn; },
+    change: (c) => {
+      delete c.pipeline.source.connectionArn;
+    },
     problems: [{ setting: 'config.pipeline.source.connectionArn', message: 'is missing' }],
   },
   {
     name: 'connectionArn with a short connection id',
-    change: (c) => { c.pipeline.source.connectionArn = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/1234'; },
+    change: (c) => {
+      c.pipeline.source.connectionArn = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/1234';
+    },
     problems: [{ setting: 'config.pipeline.source.connectionArn', message: 'is not a CodeConnections connection ARN' }],
   },
   {
     name: 'more ignored paths than a trigger takes',
-    change: (c) => { c.pipeline.source.ignoredPaths = ['a/**', 'b/**', 'c/**', 'd/**', 'e/**', 'f/**', 'g/**', 'h/**', 'i/**']; },
-    problems: [{ setting: 'config.pipeline.source.ignoredPaths', message: 'lists 9 patterns, more than the 8 a CodePipeline trigger takes' }],
+    change: (c) => {
+      c.pipeline.source.ignoredPaths = ['a/**', 'b/**', 'c/**', 'd/**', 'e/**', 'f/**', 'g/**', 'h/**', 'i/**'];
+    },
+    problems: [
+      {
+        setting: 'config.pipeline.source.ignoredPaths',
+        message: 'lists 9 patterns, more than the 8 a CodePipeline trigger takes',
+      },
+    ],
   },
   {
     name: 'an absolute ignored path',
-    change: (c) => { c.pipeline.source.ignoredPaths = ['/docs/**']; },
-    problems: [{ setting: 'config.pipeline.source.ignoredPaths[0]', message: 'is not a glob pattern relative to the repository root' }],
+    change: (c) => {
+      c.pipeline.source.ignoredPaths = ['/docs/**'];
+    },
+    problems: [
+      {
+        setting: 'config.pipeline.source.ignoredPaths[0]',
+        message: 'is not a glob pattern relative to the repository root',
+      },
+    ],
   },
   {
     name: 'ignored paths on a CodeCommit source',
-    change: (c) => { c.pipeline.source = { type: 'codecommit', repository: 'orders', branch: 'main', ignoredPaths: ['*.md'] }; },
-    problems: [{ setting: 'config.pipeline.source.ignoredPaths', message: 'only filters pushes of a CodeConnections source' }],
+    change: (c) => {
+      c.pipeline.source = { type: 'codecommit', repository: 'orders', branch: 'main', ignoredPaths: ['*.md'] };
+    },
+    problems: [
+      { setting: 'config.pipeline.source.ignoredPaths', message: 'only filters pushes of a CodeConnections source' },
+    ],
   },
 
   // Notifications.
   {
     name: 'notifications with both a topic and e-mails',
-    change: (c) => { c.pipeline.notifications = { topicArn: 'arn:aws:sns:eu-west-1:111111111111:approvals', emails: ['a@example.com'] }; },
+    change: (c) => {
+      c.pipeline.notifications = {
+        topicArn: 'arn:aws:sns:eu-west-1:111111111111:approvals',
+        emails: ['a@example.com'],
+      };
+    },
     problems: [{ setting: 'config.pipeline.notifications', message: 'must name either a topicArn or emails' }],
   },
   {
     name: 'a notifications topic ARN of another service',
-    change: (c) => { c.pipeline.notifications = { topicArn: 'arn:aws:sqs:eu-west-1:111111111111:approvals' }; },
+    change: (c) => {
+      c.pipeline.notifications = { topicArn: 'arn:aws:sqs:eu-west-1:111111111111:approvals' };
+    },
     problems: [{ setting: 'config.pipeline.notifications.topicArn', message: 'is not an SNS topic ARN' }],
   },
   {
     name: 'a notifications topic in another region than the pipeline',
-    change: (c) => { c.pipeline.notifications = { topicArn: 'arn:aws:sns:us-east-1:111111111111:approvals' }; },
-    problems: [{ setting: 'config.pipeline.notifications.topicArn', message: "is not in the pipeline's account and region (111111111111, eu-west-1)" }],
+    change: (c) => {
+      c.pipeline.notifications = { topicArn: 'arn:aws:sns:us-east-1:111111111111:approvals' };
+    },
+    problems: [
+      {
+        setting: 'config.pipeline.notifications.topicArn',
+        message: "is not in the pipeline's account and region (111111111111, eu-west-1)",
+      },
+    ],
   },
   {
     name: 'a notification e-mail without a domain',
-    change: (c) => { c.pipeline.notifications = { emails: ['team'] }; },
+    change: (c) => {
+      c.pipeline.notifications = { emails: ['team'] };
+    },
     problems: [{ setting: 'config.pipeline.notifications.emails[0]', message: 'is not an e-mail address' }],
   },
 
   // Environments.
   {
     name: 'environment account of 5 digits',
-    change: (c) => { c.environments[0].account = '12345'; },
+    change: (c) => {
+      c.environments[0].account = '12345';
+    },
     problems: [{ setting: 'config.environments[0].account', message: 'is not a 12-digit AWS account id' }],
   },
   {
     name: 'environment account written as a number',
-    change: (c) => { c.environments[1].account = 333333333333; },
+    change: (c) => {
+      c.environments[1].account = 333333333333;
+    },
     problems: [{ setting: 'config.environments[1].account', message: 'is not a 12-digit AWS account id' }],
   },
   {
     name: 'unknown environment region',
-    change: (c) => { c.environments[1].region = 'mars-north-1'; },
+    change: (c) => {
+      c.environments[1].region = 'mars-north-1';
+    },
     problems: [{ setting: 'config.environments[1].region', message: 'is not a known AWS region' }],
   },
   {
     name: 'empty environments list',
-    change: (c) => { c.environments = []; },
+    change: (c) => {
+      c.environments = [];
+    },
     problems: [{ setting: 'config.environments', message: 'must list at least one environment' }],
   },
   {
     name: 'environments as an object keyed by name',
-    change: (c) => { c.environments = { dev: c.environments[0] }; },
+    change: (c) => {
+      c.environments = { dev: c.environments[0] };
+    },
     problems: [{ setting: 'config.environments', message: 'is not a list' }],
   },
   {
     name: 'two environments of the same name',
-    change: (c) => { c.environments[1].name = 'dev'; },
+    change: (c) => {
+      c.environments[1].name = 'dev';
+    },
     problems: [{ setting: 'config.environments[1].name', message: 'is used by an earlier environment' }],
   },
   {
     name: 'environment name in upper case',
-    change: (c) => { c.environments[0].name = 'Dev'; },
+    change: (c) => {
+      c.environments[0].name = 'Dev';
+    },
     problems: [{ setting: 'config.environments[0].name', message: 'is not a valid name' }],
   },
   {
     name: 'environment name longer than 16 characters',
-    change: (c) => { c.environments[1].name = 'production-europe'; },
+    change: (c) => {
+      c.environments[1].name = 'production-europe';
+    },
     problems: [{ setting: 'config.environments[1].name', message: 'is longer than 16 characters' }],
   },
   {
     name: 'requiresApproval as a string',
-    change: (c) => { c.environments[1].requiresApproval = 'true'; },
+    change: (c) => {
+      c.environments[1].requiresApproval = 'true';
+    },
     problems: [{ setting: 'config.environments[1].requiresApproval', message: 'is not a boolean' }],
   },
   {
     name: 'a deployment strategy CodeDeploy does not have',
-    change: (c) => { c.environments[1].deployment = 'Canary50Percent1Minute'; },
+    change: (c) => {
+      c.environments[1].deployment = 'Canary50Percent1Minute';
+    },
     problems: [{ setting: 'config.environments[1].deployment', message: 'is not one of the allowed values' }],
   },
   {
     name: 'all-at-once deployment into an environment that needs approval',
-    change: (c) => { c.environments[1].deployment = 'AllAtOnce'; },
-    problems: [{ setting: 'config.environments[1].deployment', message: 'shifts all traffic at once in an environment that needs approval' }],
+    change: (c) => {
+      c.environments[1].deployment = 'AllAtOnce';
+    },
+    problems: [
+      {
+        setting: 'config.environments[1].deployment',
+        message: 'shifts all traffic at once in an environment that needs approval',
+      },
+    ],
   },
 
   // Functions.
   {
     name: 'function naming an undeclared layer',
-    change: (c) => { c.functions['health-check'].layers = ['common', 'utils']; },
+    change: (c) => {
+      c.functions['health-check'].layers = ['common', 'utils'];
+    },
     problems: [{ setting: 'config.functions.health-check.layers[1]', message: 'names no declared layer' }],
   },
   {
     name: 'function with an empty layers list',
-    change: (c) => { c.functions['health-check'].layers = []; },
+    change: (c) => {
+      c.functions['health-check'].layers = [];
+    },
     problems: [{ setting: 'config.functions.health-check.layers', message: 'is empty' }],
   },
   {
     name: 'function listing a layer twice',
-    change: (c) => { c.functions['health-check'].layers = ['common', 'common']; },
+    change: (c) => {
+      c.functions['health-check'].layers = ['common', 'common'];
+    },
     problems: [{ setting: 'config.functions.health-check.layers', message: 'names a layer twice' }],
   },
   {
@@ -206,98 +291,158 @@ const badConfigs: readonly BadConfig[] = [
   },
   {
     name: 'function runtime that its layer is not built for',
-    change: (c) => { c.functions['health-check'].runtime = 'python3.12'; },
-    problems: [{
-      setting: 'config.functions.health-check.runtime',
-      message: 'is not among the runtimes of layer "common" (python3.13)',
-    }],
+    change: (c) => {
+      c.functions['health-check'].runtime = 'python3.12';
+    },
+    problems: [
+      {
+        setting: 'config.functions.health-check.runtime',
+        message: 'is not among the runtimes of layer "common" (python3.13)',
+      },
+    ],
   },
   {
     name: 'function runtime that neither of its two layers is built for',
-    change: (c) => { c.functions['price-order'].runtime = 'python3.12'; },
+    change: (c) => {
+      c.functions['price-order'].runtime = 'python3.12';
+    },
     problems: [
-      { setting: 'config.functions.price-order.runtime', message: 'is not among the runtimes of layer "common" (python3.13)' },
-      { setting: 'config.functions.price-order.runtime', message: 'is not among the runtimes of layer "domain" (python3.13)' },
+      {
+        setting: 'config.functions.price-order.runtime',
+        message: 'is not among the runtimes of layer "common" (python3.13)',
+      },
+      {
+        setting: 'config.functions.price-order.runtime',
+        message: 'is not among the runtimes of layer "domain" (python3.13)',
+      },
     ],
   },
   {
     name: 'function architecture that one of its layers is not built for',
-    change: (c) => { c.functions['price-order'].architecture = 'x86_64'; },
-    problems: [{
-      setting: 'config.functions.price-order.architecture',
-      message: 'is not among the architectures of layer "common" (arm64)',
-    }],
+    change: (c) => {
+      c.functions['price-order'].architecture = 'x86_64';
+    },
+    problems: [
+      {
+        setting: 'config.functions.price-order.architecture',
+        message: 'is not among the architectures of layer "common" (arm64)',
+      },
+    ],
   },
   {
     name: 'function runtime python2.7',
-    change: (c) => { c.functions['health-check'].runtime = 'python2.7'; },
+    change: (c) => {
+      c.functions['health-check'].runtime = 'python2.7';
+    },
     problems: [{ setting: 'config.functions.health-check.runtime', message: 'is not one of the allowed values' }],
   },
   {
     name: 'memorySize below 128 MB',
-    change: (c) => { c.functions['health-check'].memorySize = 64; },
-    problems: [{ setting: 'config.functions.health-check.memorySize', message: 'is not a whole number of MB from 128 to 10240' }],
+    change: (c) => {
+      c.functions['health-check'].memorySize = 64;
+    },
+    problems: [
+      { setting: 'config.functions.health-check.memorySize', message: 'is not a whole number of MB from 128 to 10240' },
+    ],
   },
   {
     name: 'timeoutSeconds with a fraction',
-    change: (c) => { c.functions['health-check'].timeoutSeconds = 2.5; },
-    problems: [{ setting: 'config.functions.health-check.timeoutSeconds', message: 'is not a whole number of seconds from 1 to 900' }],
+    change: (c) => {
+      c.functions['health-check'].timeoutSeconds = 2.5;
+    },
+    problems: [
+      {
+        setting: 'config.functions.health-check.timeoutSeconds',
+        message: 'is not a whole number of seconds from 1 to 900',
+      },
+    ],
   },
   {
     name: 'logRetentionDays that CloudWatch Logs does not offer',
-    change: (c) => { c.functions['health-check'].logRetentionDays = 31; },
-    problems: [{ setting: 'config.functions.health-check.logRetentionDays', message: 'is not one of the allowed values' }],
+    change: (c) => {
+      c.functions['health-check'].logRetentionDays = 31;
+    },
+    problems: [
+      { setting: 'config.functions.health-check.logRetentionDays', message: 'is not one of the allowed values' },
+    ],
   },
   {
     name: 'handler without a module',
-    change: (c) => { c.functions['health-check'].handler = 'handler'; },
+    change: (c) => {
+      c.functions['health-check'].handler = 'handler';
+    },
     problems: [{ setting: 'config.functions.health-check.handler', message: 'is not "module.function"' }],
   },
   {
     name: 'handler whose module file does not exist',
-    change: (c) => { c.functions['health-check'].handler = 'main.handler'; },
-    problems: [{ setting: 'config.functions.health-check.handler', message: 'has no module file lambda/health-check/main.py' }],
+    change: (c) => {
+      c.functions['health-check'].handler = 'main.handler';
+    },
+    problems: [
+      { setting: 'config.functions.health-check.handler', message: 'has no module file lambda/health-check/main.py' },
+    ],
   },
   {
     name: 'function declared without a folder under lambda/',
-    change: (c) => { c.functions['refund-order'] = { stack: 'orders', layers: ['common'] }; },
-    problems: [{ setting: 'config.functions.refund-order.handler', message: 'has no module file lambda/refund-order/handler.py' }],
+    change: (c) => {
+      c.functions['refund-order'] = { stack: 'orders', layers: ['common'] };
+    },
+    problems: [
+      {
+        setting: 'config.functions.refund-order.handler',
+        message: 'has no module file lambda/refund-order/handler.py',
+      },
+    ],
   },
   {
     name: 'folder under lambda/ without a config entry',
     project: (root) => writeFile(root, 'lambda/refund-order/handler.py'),
-    problems: [{ setting: 'config.functions.refund-order', message: 'is missing, but the folder lambda/refund-order exists' }],
+    problems: [
+      { setting: 'config.functions.refund-order', message: 'is missing, but the folder lambda/refund-order exists' },
+    ],
   },
 
   // Layers.
   {
     name: 'layer architecture that Lambda does not run',
-    change: (c) => { c.layers.domain.architectures = ['arm64', 'arm32']; },
+    change: (c) => {
+      c.layers.domain.architectures = ['arm64', 'arm32'];
+    },
     problems: [{ setting: 'config.layers.domain.architectures[1]', message: 'is not one of the allowed values' }],
   },
   {
     name: 'layer whose only architecture Lambda does not run',
-    change: (c) => { c.layers.common.architectures = ['arm32']; },
+    change: (c) => {
+      c.layers.common.architectures = ['arm32'];
+    },
     problems: [{ setting: 'config.layers.common.architectures[0]', message: 'is not one of the allowed values' }],
   },
   {
     name: 'a layer runtime Lambda has deprecated',
-    change: (c) => { c.layers.common.runtimes = ['python3.13', 'python3.11']; },
+    change: (c) => {
+      c.layers.common.runtimes = ['python3.13', 'python3.11'];
+    },
     problems: [{ setting: 'config.layers.common.runtimes[1]', message: 'was deprecated by Lambda on 2026-06-30' }],
   },
   {
     name: 'a function runtime Lambda has deprecated',
-    change: (c) => { c.functions['health-check'].runtime = 'python3.10'; },
+    change: (c) => {
+      c.functions['health-check'].runtime = 'python3.10';
+    },
     problems: [{ setting: 'config.functions.health-check.runtime', message: 'was deprecated by Lambda on 2026-06-30' }],
   },
   {
     name: 'layer listing a runtime twice',
-    change: (c) => { c.layers.common.runtimes = ['python3.13', 'python3.13']; },
+    change: (c) => {
+      c.layers.common.runtimes = ['python3.13', 'python3.13'];
+    },
     problems: [{ setting: 'config.layers.common.runtimes', message: 'lists a value twice' }],
   },
   {
     name: 'layer declared without a folder under layers/',
-    change: (c) => { c.layers.extra = {}; },
+    change: (c) => {
+      c.layers.extra = {};
+    },
     problems: [{ setting: 'config.layers.extra', message: 'has no folder layers/extra' }],
   },
   {
@@ -365,10 +510,15 @@ describe('parseConfig', () => {
     ]);
     const [heading, ...lines] = error.message.split('\n');
     expect(heading).toBe('The configuration has 4 problems:');
-    expect(lines).toEqual(error.problems.map((p) =>
-      expect.stringContaining(`  - ${p.setting} = ${JSON.stringify(p.value)} ${p.message}. Fix: `)));
-    expect(lines).toContain('  - config.environments[0].account = "123" is not a 12-digit AWS account id. '
-      + 'Fix: write the account id as a string of 12 digits, e.g. "123456789012" (keep leading zeros).');
+    expect(lines).toEqual(
+      error.problems.map((p) =>
+        expect.stringContaining(`  - ${p.setting} = ${JSON.stringify(p.value)} ${p.message}. Fix: `),
+      ),
+    );
+    expect(lines).toContain(
+      '  - config.environments[0].account = "123" is not a 12-digit AWS account id. ' +
+        'Fix: write the account id as a string of 12 digits, e.g. "123456789012" (keep leading zeros).',
+    );
   });
 
   test('gives a function that leaves its settings out the defaults', () => {
@@ -450,11 +600,16 @@ describe('the runtime deprecation calendar', () => {
 
   test('puts the warning on the pipeline stack, where cdk synth shows it', () => {
     const { pipelineStack } = createApp({ context: cdkJsonContext(), today: day('2029-03-01') });
-    Annotations.fromStack(pipelineStack).hasWarning('/PipelineStack', Match.stringLikeRegexp('python3.13 is deprecated by Lambda on 2029-06-30'));
+    Annotations.fromStack(pipelineStack).hasWarning(
+      '/PipelineStack',
+      Match.stringLikeRegexp('python3.13 is deprecated by Lambda on 2029-06-30'),
+    );
   });
 
   test('refuses, after the date, every runtime setting that names the runtime', () => {
-    const error = configErrorOf(() => parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT, today: day('2029-07-01') }));
+    const error = configErrorOf(() =>
+      parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT, today: day('2029-07-01') }),
+    );
     expect(settingsAndMessages(error)).toEqual([
       { setting: 'config.layers.common.runtimes[0]', message: 'was deprecated by Lambda on 2029-06-30' },
       { setting: 'config.layers.domain.runtimes[0]', message: 'was deprecated by Lambda on 2029-06-30' },
@@ -475,8 +630,14 @@ describe('the app', () => {
     // made absolute: the CDK CLI runs the app exactly as `npx cdk synth` does in the project.
     const folder = temporaryDirectory('bad-cdk-json-');
     const committed = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
-    const app = (committed.app as string).replace(/ (bin\/\S+)/g, (_, file: string) => ` ${path.join(PROJECT_ROOT, file)}`);
-    fs.writeFileSync(path.join(folder, 'cdk.json'), JSON.stringify({ app, context: { ...cdkJsonContext(), [CONFIG_CONTEXT_KEY]: config } }));
+    const app = (committed.app as string).replace(
+      / (bin\/\S+)/g,
+      (_, file: string) => ` ${path.join(PROJECT_ROOT, file)}`,
+    );
+    fs.writeFileSync(
+      path.join(folder, 'cdk.json'),
+      JSON.stringify({ app, context: { ...cdkJsonContext(), [CONFIG_CONTEXT_KEY]: config } }),
+    );
 
     const result = spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '-q'], {
       cwd: folder,

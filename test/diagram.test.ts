@@ -11,17 +11,29 @@ describe('the pipeline diagram', () => {
   test('in README.md is the one the current code synthesizes (run npm run diagram to redraw it)', () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
     const committed = readme.slice(readme.indexOf(DIAGRAM_START), readme.indexOf(DIAGRAM_END));
-    const current = withDiagram(readme, diagram).slice(readme.indexOf(DIAGRAM_START), withDiagram(readme, diagram).indexOf(DIAGRAM_END));
+    const current = withDiagram(readme, diagram).slice(
+      readme.indexOf(DIAGRAM_START),
+      withDiagram(readme, diagram).indexOf(DIAGRAM_END),
+    );
     expect(committed).toBe(current);
   });
 
   test('shows every stage, in order, each a box of its own', () => {
     const stages = [...diagram.matchAll(/^ {2}subgraph S\d+\["([^"]+)"\]$/gm)].map((m) => m[1]);
-    expect(stages).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Dev-Layers', 'Dev-Functions', 'Prod-Layers', 'Prod-Functions']);
+    expect(stages).toEqual([
+      'Source',
+      'Build',
+      'UpdatePipeline',
+      'Assets',
+      'Dev-Layers',
+      'Dev-Functions',
+      'Prod-Layers',
+      'Prod-Functions',
+    ]);
     for (let i = 1; i < stages.length; i++) expect(diagram).toContain(`  S${i - 1} --> S${i}`);
   });
 
-  test('names what each action is: the layer build\'s Amazon Linux image, the approval, the deploys and smoke tests', () => {
+  test("names what each action is: the layer build's Amazon Linux image, the approval, the deploys and smoke tests", () => {
     expect(diagram).toMatch(/BuildLayers-arm64<br\/><small>CodeBuild, amazonlinux-aarch64-standard:3\.0<\/small>/);
     expect(diagram).toMatch(/\{\{"PromoteToProd<br\/><small>manual approval<\/small>"\}\}/);
     expect(diagram).toMatch(/Orders\.Deploy<br\/><small>CloudFormation deploy<\/small>/);
@@ -29,8 +41,10 @@ describe('the pipeline diagram', () => {
   });
 
   test('orders actions within a stage by run order: the smoke test after both deploys', () => {
-    const ids = (name: string) => [...diagram.matchAll(new RegExp(`^ {4}(S5A\\d+)\\("${name.replace('.', '\\.')}<br`, 'gm'))].map((m) => m[1]);
+    const ids = (name: string) =>
+      [...diagram.matchAll(new RegExp(`^ {4}(S5A\\d+)\\("${name.replace('.', '\\.')}<br`, 'gm'))].map((m) => m[1]);
     const [smoke] = ids('SmokeTest');
-    for (const deploy of [...ids('Orders.Deploy'), ...ids('Reports.Deploy')]) expect(diagram).toContain(`  ${deploy} --> ${smoke}`);
+    for (const deploy of [...ids('Orders.Deploy'), ...ids('Reports.Deploy')])
+      expect(diagram).toContain(`  ${deploy} --> ${smoke}`);
   });
 });

@@ -6,13 +6,23 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  CodeStarConnectionsClient, GetConnectionCommand, ResourceNotFoundException,
+  CodeStarConnectionsClient,
+  GetConnectionCommand,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-codestar-connections';
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  AccountClients, checkAws, checkConfig, checkLayers, checkNode, checkPython, cliBootstrapVersion, ClientsFor, Finding,
+  AccountClients,
+  checkAws,
+  checkConfig,
+  checkLayers,
+  checkNode,
+  checkPython,
+  cliBootstrapVersion,
+  ClientsFor,
+  Finding,
 } from '../bin/doctor-checks';
 import { loadProjectConfig, PROJECT_ROOT } from '../bin/project';
 import { copyProject } from './helpers';
@@ -29,7 +39,9 @@ describe('offline', () => {
   test('the committed configuration passes, summarised', () => {
     const { findings, config: parsed } = checkConfig(PROJECT_ROOT);
     expect(parsed).toBeDefined();
-    expect(findings).toEqual([{ level: 'ok', check: 'configuration', message: '2 environments in 3 accounts, 2 layers, 3 functions' }]);
+    expect(findings).toEqual([
+      { level: 'ok', check: 'configuration', message: '2 environments in 3 accounts, 2 layers, 3 functions' },
+    ]);
   });
 
   test('a bad configuration fails, one finding per problem, each with its fix', () => {
@@ -51,20 +63,48 @@ describe('offline', () => {
 
   test('Node.js older than 20 fails', () => {
     expect(checkNode('20.20.2').level).toBe('ok');
-    expect(checkNode('18.19.0')).toEqual({ level: 'fail', check: 'Node.js', message: 'v18.19.0 is older than 20', fix: 'install Node.js 20 or newer' });
+    expect(checkNode('18.19.0')).toEqual({
+      level: 'fail',
+      check: 'Node.js',
+      message: 'v18.19.0 is older than 20',
+      fix: 'install Node.js 20 or newer',
+    });
   });
 
   test('Python and pip: present and recent enough, missing, or too old, each with its fix', () => {
-    const machine = (python?: string, pip?: string) => (_: string, args: string[]) => (args[0] === '--version' ? python : pip);
-    expect(checkPython(machine('Python 3.11.7', 'pip 23.2.1 from /x (python 3.11)')).map((f) => f.level)).toEqual(['ok', 'ok']);
+    const machine = (python?: string, pip?: string) => (_: string, args: string[]) =>
+      args[0] === '--version' ? python : pip;
+    expect(checkPython(machine('Python 3.11.7', 'pip 23.2.1 from /x (python 3.11)')).map((f) => f.level)).toEqual([
+      'ok',
+      'ok',
+    ]);
     expect(checkPython(machine(undefined))).toEqual([
-      { level: 'fail', check: 'Python', message: 'python3 does not run', fix: 'install Python 3 (python3 on the PATH, or set PYTHON to its path)' },
+      {
+        level: 'fail',
+        check: 'Python',
+        message: 'python3 does not run',
+        fix: 'install Python 3 (python3 on the PATH, or set PYTHON to its path)',
+      },
     ]);
     expect(checkPython(machine('Python 3.8.10', 'pip 21.0 from /x'))).toEqual([
-      { level: 'fail', check: 'Python', message: 'Python 3.8.10 is older than 3.9', fix: 'install Python 3.9 or newer' },
-      { level: 'fail', check: 'pip', message: 'pip 21.0 is older than 22', fix: 'python3 -m pip install --upgrade pip' },
+      {
+        level: 'fail',
+        check: 'Python',
+        message: 'Python 3.8.10 is older than 3.9',
+        fix: 'install Python 3.9 or newer',
+      },
+      {
+        level: 'fail',
+        check: 'pip',
+        message: 'pip 21.0 is older than 22',
+        fix: 'python3 -m pip install --upgrade pip',
+      },
     ]);
-    expect(checkPython(machine('Python 3.12.1', undefined))[1]).toMatchObject({ level: 'fail', check: 'pip', fix: 'python3 -m ensurepip --upgrade' });
+    expect(checkPython(machine('Python 3.12.1', undefined))[1]).toMatchObject({
+      level: 'fail',
+      check: 'pip',
+      fix: 'python3 -m ensurepip --upgrade',
+    });
   });
 
   test('an unbuilt layer is a warning that names the command that builds it', () => {
@@ -77,11 +117,15 @@ describe('offline', () => {
   });
 
   test('this machine passes `npm run doctor`, offline', () => {
-    const result = spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/doctor.ts'], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node'),
+      ['--transpile-only', 'bin/doctor.ts'],
+      {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(result.stdout).toMatch(/^ok +configuration/m);
     expect(result.stdout).toMatch(/^ok +Node\.js/m);
     expect(result.stdout).toMatch(/0 failed, \d+ warnings \(offline; add -- --aws/);
@@ -101,10 +145,12 @@ describe('with AWS', () => {
   const everyAccount: ClientsFor = async () => clients;
 
   const trustPolicy = (account: string) =>
-    encodeURIComponent(JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }],
-    }));
+    encodeURIComponent(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }],
+      }),
+    );
   const deployRole = (account: string) => `cdk-hnb659fds-deploy-role-${account}-${REGION}`;
 
   beforeEach(() => {
@@ -112,10 +158,19 @@ describe('with AWS', () => {
     ssm.on(GetParameterCommand, { Name: '/cdk-bootstrap/hnb659fds/version' }).resolves({ Parameter: { Value: '33' } });
     for (const account of [DEV, PROD]) {
       iam.on(GetRoleCommand, { RoleName: deployRole(account) }).resolves({
-        Role: { RoleName: deployRole(account), Path: '/', Arn: `arn:aws:iam::${account}:role/${deployRole(account)}`, RoleId: 'AROA', CreateDate: new Date(), AssumeRolePolicyDocument: trustPolicy(PIPELINE) },
+        Role: {
+          RoleName: deployRole(account),
+          Path: '/',
+          Arn: `arn:aws:iam::${account}:role/${deployRole(account)}`,
+          RoleId: 'AROA',
+          CreateDate: new Date(),
+          AssumeRolePolicyDocument: trustPolicy(PIPELINE),
+        },
       });
     }
-    connections.on(GetConnectionCommand, { ConnectionArn: CONNECTION }).resolves({ Connection: { ConnectionName: 'orders-pipeline', ConnectionStatus: 'AVAILABLE' } });
+    connections
+      .on(GetConnectionCommand, { ConnectionArn: CONNECTION })
+      .resolves({ Connection: { ConnectionName: 'orders-pipeline', ConnectionStatus: 'AVAILABLE' } });
   });
 
   const summary = (findings: Finding[]) => findings.map((f) => `${f.level} ${f.check}: ${f.message}`);
@@ -145,33 +200,60 @@ describe('with AWS', () => {
 
   test('a bootstrap older than the templates need fails; older than the CLI bootstraps, a warning', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '5' } });
-    expect((await checkAws(config, everyAccount, 33))[0]).toMatchObject({ level: 'fail', message: 'bootstrap version 5 is older than 6, which the templates require' });
+    expect((await checkAws(config, everyAccount, 33))[0]).toMatchObject({
+      level: 'fail',
+      message: 'bootstrap version 5 is older than 6, which the templates require',
+    });
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '21' } });
-    expect((await checkAws(config, everyAccount, 33))[0]).toMatchObject({ level: 'warn', message: "bootstrap version 21; the project's CDK CLI bootstraps version 33" });
+    expect((await checkAws(config, everyAccount, 33))[0]).toMatchObject({
+      level: 'warn',
+      message: "bootstrap version 21; the project's CDK CLI bootstraps version 33",
+    });
   });
 
   test('an environment that does not trust the pipeline account fails', async () => {
     iam.on(GetRoleCommand, { RoleName: deployRole(PROD) }).resolves({
-      Role: { RoleName: deployRole(PROD), Path: '/', Arn: 'arn', RoleId: 'AROA', CreateDate: new Date(), AssumeRolePolicyDocument: trustPolicy(PROD) },
+      Role: {
+        RoleName: deployRole(PROD),
+        Path: '/',
+        Arn: 'arn',
+        RoleId: 'AROA',
+        CreateDate: new Date(),
+        AssumeRolePolicyDocument: trustPolicy(PROD),
+      },
     });
-    const trust = (await checkAws(config, everyAccount, 33)).find((f) => f.check === 'prod trusts the pipeline account');
+    const trust = (await checkAws(config, everyAccount, 33)).find(
+      (f) => f.check === 'prod trusts the pipeline account',
+    );
     expect(trust).toMatchObject({ level: 'fail', message: `${deployRole(PROD)} does not trust account ${PIPELINE}` });
     expect(trust!.fix).toContain(`--trust ${PIPELINE}`);
   });
 
   test('an environment without the deploy role fails as not bootstrapped for deploys', async () => {
-    iam.on(GetRoleCommand, { RoleName: deployRole(DEV) }).rejects(new NoSuchEntityException({ message: 'no role', $metadata: {} }));
+    iam
+      .on(GetRoleCommand, { RoleName: deployRole(DEV) })
+      .rejects(new NoSuchEntityException({ message: 'no role', $metadata: {} }));
     const trust = (await checkAws(config, everyAccount, 33)).find((f) => f.check === 'dev trusts the pipeline account');
-    expect(trust).toMatchObject({ level: 'fail', message: `no ${deployRole(DEV)}: the account is not bootstrapped for deploys` });
+    expect(trust).toMatchObject({
+      level: 'fail',
+      message: `no ${deployRole(DEV)}: the account is not bootstrapped for deploys`,
+    });
   });
 
   test('a pending connection fails with where to finish it; a missing one with how to make it', async () => {
-    connections.on(GetConnectionCommand).resolves({ Connection: { ConnectionName: 'orders-pipeline', ConnectionStatus: 'PENDING' } });
+    connections
+      .on(GetConnectionCommand)
+      .resolves({ Connection: { ConnectionName: 'orders-pipeline', ConnectionStatus: 'PENDING' } });
     expect((await checkAws(config, everyAccount, 33)).at(-1)).toMatchObject({
-      level: 'fail', message: 'orders-pipeline is PENDING', fix: expect.stringContaining('Connections in the console'),
+      level: 'fail',
+      message: 'orders-pipeline is PENDING',
+      fix: expect.stringContaining('Connections in the console'),
     });
     connections.on(GetConnectionCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
-    expect((await checkAws(config, everyAccount, 33)).at(-1)).toMatchObject({ level: 'fail', message: `no connection ${CONNECTION}` });
+    expect((await checkAws(config, everyAccount, 33)).at(-1)).toMatchObject({
+      level: 'fail',
+      message: `no connection ${CONNECTION}`,
+    });
   });
 
   test('an account without credentials is not checked, and says which profile to pass', async () => {

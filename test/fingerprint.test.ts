@@ -68,8 +68,9 @@ describe('the layer fingerprint', () => {
   test('is the same for the same content in another folder, written in another order at another time', () => {
     const first = writeTree(LAYER_FILES, { mtime: new Date('2020-01-01T00:00:00Z') });
     const second = writeTree(LAYER_FILES, { reverse: true, mtime: new Date('2024-06-30T12:34:56Z') });
-    expect(fs.statSync(path.join(first, 'requirements.txt')).mtimeMs)
-      .not.toBe(fs.statSync(path.join(second, 'requirements.txt')).mtimeMs);
+    expect(fs.statSync(path.join(first, 'requirements.txt')).mtimeMs).not.toBe(
+      fs.statSync(path.join(second, 'requirements.txt')).mtimeMs,
+    );
     expect(hashesOf(second)).toEqual(hashesOf(first));
   });
 
@@ -215,7 +216,9 @@ function functionStacksOf(env: EnvironmentStages): FunctionStack[] {
 /** Logical id of the LayerVersion of `layer` in an environment's SharedLayers template, by its layer name. */
 function layerVersionId(template: any, env: EnvironmentStages, layer: string): string {
   const layerName = `${config.appName}-${env.environment.name}-${layer}`;
-  const ids = Object.keys(template.Resources).filter((id) => template.Resources[id].Properties?.LayerName === layerName);
+  const ids = Object.keys(template.Resources).filter(
+    (id) => template.Resources[id].Properties?.LayerName === layerName,
+  );
   expect(ids).toHaveLength(1);
   return ids[0];
 }
@@ -227,7 +230,9 @@ function functionId(stack: FunctionStack, fn: string): string {
 /** Logical id of the one published version of a function in a template (it changes with the version's content). */
 function versionId(template: any, stack: FunctionStack, fn: string): string {
   const ids = Object.keys(template.Resources).filter(
-    (id) => template.Resources[id].Type === 'AWS::Lambda::Version' && template.Resources[id].Properties.FunctionName.Ref === functionId(stack, fn),
+    (id) =>
+      template.Resources[id].Type === 'AWS::Lambda::Version' &&
+      template.Resources[id].Properties.FunctionName.Ref === functionId(stack, fn),
   );
   expect(ids).toHaveLength(1);
   return ids[0];
@@ -252,7 +257,9 @@ function withoutResources(template: any): any {
 /** Construct paths of the stacks whose template differs between two synths of the same app. */
 function changedStacks(before: Synth, after: Synth): string[] {
   expect([...after.templates.keys()].sort()).toEqual([...before.templates.keys()].sort());
-  return [...before.templates.keys()].filter((id) => !isDeepStrictEqual(before.templates.get(id), after.templates.get(id))).sort();
+  return [...before.templates.keys()]
+    .filter((id) => !isDeepStrictEqual(before.templates.get(id), after.templates.get(id)))
+    .sort();
 }
 
 /** The configured functions that use `layer`, and the construct ids of the function stacks that hold them. */
@@ -310,12 +317,18 @@ describe('synthesized templates', () => {
     const domainFile = ['python', 'domain', 'money.py'];
     const commonFile = ['python', 'lambda_kit.py'];
     let layers: Map<string, LayerConfig>;
-    let fingerprints: { original: Record<string, string>; domainChanged: Record<string, string>; commonChanged: Record<string, string> };
+    let fingerprints: {
+      original: Record<string, string>;
+      domainChanged: Record<string, string>;
+      commonChanged: Record<string, string>;
+    };
     let domainChanged: Synth;
     let commonChanged: Synth;
 
     const fingerprintsOf = () =>
-      Object.fromEntries([...layers.values()].map((layer) => [layer.name, sourceFingerprint(layerSourceDir(root, layer.name), layer)]));
+      Object.fromEntries(
+        [...layers.values()].map((layer) => [layer.name, sourceFingerprint(layerSourceDir(root, layer.name), layer)]),
+      );
 
     beforeAll(() => {
       layers = new Map(parseConfig(config, { projectRoot: root }).layers.map((layer) => [layer.name, layer]));
@@ -338,8 +351,18 @@ describe('synthesized templates', () => {
     });
 
     describe.each([
-      { layer: 'domain', before: () => original, after: () => domainChanged, fingerprints: () => [fingerprints.original, fingerprints.domainChanged] },
-      { layer: 'common', before: () => domainChanged, after: () => commonChanged, fingerprints: () => [fingerprints.domainChanged, fingerprints.commonChanged] },
+      {
+        layer: 'domain',
+        before: () => original,
+        after: () => domainChanged,
+        fingerprints: () => [fingerprints.original, fingerprints.domainChanged],
+      },
+      {
+        layer: 'common',
+        before: () => domainChanged,
+        after: () => commonChanged,
+        fingerprints: () => [fingerprints.domainChanged, fingerprints.commonChanged],
+      },
     ])('of the $layer layer', ({ layer, before, after, fingerprints: pair }) => {
       const otherLayers = () => [...layers.keys()].filter((name) => name !== layer);
       const environments = () => before().created.pipelineStack.environments;
@@ -347,7 +370,9 @@ describe('synthesized templates', () => {
       test('changes the SharedLayers stack of every environment and the function stacks that use it, and no other stack', () => {
         const expected = environments().flatMap((env) => [
           env.layerStage.layersStack.node.path,
-          ...functionStacksOf(env).filter((stack) => usersOf(layer).stacks.includes(stack.node.id)).map((stack) => stack.node.path),
+          ...functionStacksOf(env)
+            .filter((stack) => usersOf(layer).stacks.includes(stack.node.id))
+            .map((stack) => stack.node.path),
         ]);
         // The pipeline stack is not among them: its asset publishing reads its buildspec from the cloud assembly at
         // run time, so a changed layer is published without the pipeline having to mutate itself.
@@ -361,10 +386,16 @@ describe('synthesized templates', () => {
           const changed = layerVersionId(a, env, layer);
           expect(changedResources(a, b)).toEqual([changed]);
           expect(withoutResources(b)).toEqual(withoutResources(a));
-          expect(a.Resources[changed].Properties.Description).toBe(`${layers.get(layer)!.description} [fingerprint ${old[layer]}]`);
-          expect(b.Resources[changed].Properties.Description).toBe(`${layers.get(layer)!.description} [fingerprint ${current[layer]}]`);
+          expect(a.Resources[changed].Properties.Description).toBe(
+            `${layers.get(layer)!.description} [fingerprint ${old[layer]}]`,
+          );
+          expect(b.Resources[changed].Properties.Description).toBe(
+            `${layers.get(layer)!.description} [fingerprint ${current[layer]}]`,
+          );
           for (const other of otherLayers()) {
-            expect(b.Resources[layerVersionId(b, env, other)].Properties.Description).toBe(`${layers.get(other)!.description} [fingerprint ${current[other]}]`);
+            expect(b.Resources[layerVersionId(b, env, other)].Properties.Description).toBe(
+              `${layers.get(other)!.description} [fingerprint ${current[other]}]`,
+            );
           }
         }
       });
@@ -377,7 +408,14 @@ describe('synthesized templates', () => {
             const [a, b] = [before(), after()].map((synth) => templateOf(synth, stack));
             const users = usersOf(layer).functions.filter((fn) => stack.functions.has(fn));
             expect(changedResources(a, b)).toEqual(
-              users.flatMap((fn) => [functionId(stack, fn), versionId(a, stack, fn), versionId(b, stack, fn), aliasId(stack, fn)]).sort(),
+              users
+                .flatMap((fn) => [
+                  functionId(stack, fn),
+                  versionId(a, stack, fn),
+                  versionId(b, stack, fn),
+                  aliasId(stack, fn),
+                ])
+                .sort(),
             );
             expect(withoutResources(b)).toEqual(withoutResources(a));
             for (const fn of users) {
@@ -400,7 +438,9 @@ describe('synthesized templates', () => {
               const uses = usersOf(layer).functions.includes(fn);
               const [versionBefore, versionAfter] = [versionId(a, stack, fn), versionId(b, stack, fn)];
               expect({ fn, newVersion: versionAfter !== versionBefore }).toEqual({ fn, newVersion: uses });
-              expect(b.Resources[aliasId(stack, fn)].Properties.FunctionVersion).toEqual({ 'Fn::GetAtt': [versionAfter, 'Version'] });
+              expect(b.Resources[aliasId(stack, fn)].Properties.FunctionVersion).toEqual({
+                'Fn::GetAtt': [versionAfter, 'Version'],
+              });
             }
           }
         }

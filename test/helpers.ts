@@ -39,7 +39,12 @@ export function buildApp(options: TestAppOptions = {}): CreatedApp {
   options.config?.(config);
   return createApp({
     // The CLI also asks for asset paths in the templates' metadata: tests see what `cdk synth` writes.
-    context: { ...cdkJsonContext(), [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true, [CONFIG_CONTEXT_KEY]: config, ...options.context },
+    context: {
+      ...cdkJsonContext(),
+      [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true,
+      [CONFIG_CONTEXT_KEY]: config,
+      ...options.context,
+    },
     projectRoot: options.projectRoot,
     outdir: options.outdir,
   });
@@ -64,7 +69,9 @@ export function allTemplates(assembly: CloudAssembly): Map<string, any> {
 /** The templates of every stack of a stage, by construct id. */
 export function stageTemplates(stage: Stage): Map<string, Template> {
   return new Map(
-    stage.node.children.filter((c): c is Stack => c instanceof Stack).map((stack) => [stack.node.id, Template.fromStack(stack)]),
+    stage.node.children
+      .filter((c): c is Stack => c instanceof Stack)
+      .map((stack) => [stack.node.id, Template.fromStack(stack)]),
   );
 }
 

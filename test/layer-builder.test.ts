@@ -21,8 +21,18 @@ const tinyjson: WheelSpec = {
   files: { 'tinyjson/__init__.py': 'def dumps(v):\n    return str(v)\n' },
   consoleScripts: ['tinyjson = tinyjson:dumps'],
 };
-const nativeArm: WheelSpec = { name: 'fastlib', version: '2.0', tag: ARM_313, files: { 'fastlib/__init__.py': 'NATIVE = True\n' } };
-const nativeX86: WheelSpec = { name: 'fastlib', version: '2.0', tag: 'cp313-cp313-manylinux2014_x86_64', files: { 'fastlib/__init__.py': '' } };
+const nativeArm: WheelSpec = {
+  name: 'fastlib',
+  version: '2.0',
+  tag: ARM_313,
+  files: { 'fastlib/__init__.py': 'NATIVE = True\n' },
+};
+const nativeX86: WheelSpec = {
+  name: 'fastlib',
+  version: '2.0',
+  tag: 'cp313-cp313-manylinux2014_x86_64',
+  files: { 'fastlib/__init__.py': '' },
+};
 
 const layer = (overrides: Partial<LayerConfig> = {}): LayerConfig => ({
   name: 'common',
@@ -45,7 +55,12 @@ async function build(root: string, house: string, config = layer(), options: Par
   return withEnv(offlinePipEnv(house), () => buildLayer(config, { projectRoot: root, ...options }));
 }
 
-async function buildError(root: string, house: string, config = layer(), options: Partial<BuildLayerOptions> = {}): Promise<string> {
+async function buildError(
+  root: string,
+  house: string,
+  config = layer(),
+  options: Partial<BuildLayerOptions> = {},
+): Promise<string> {
   try {
     await build(root, house, config, options);
   } catch (error) {
@@ -104,28 +119,38 @@ describe('a build from an offline wheelhouse', () => {
 
   test('is what synth then packages: resolveLayerContents picks the build and its fingerprint', () => {
     const [content] = resolveLayerContents([layer()], { projectRoot: root, strict: true });
-    expect(content).toMatchObject({ kind: 'built', assetPath: layerBuildDir(root, 'common'), fingerprint: readManifest(root).fingerprint });
+    expect(content).toMatchObject({
+      kind: 'built',
+      assetPath: layerBuildDir(root, 'common'),
+      fingerprint: readManifest(root).fingerprint,
+    });
   });
 
   test('is what a synth packages: the third-party packages are inside the layer asset, the fingerprint in the functions', () => {
     const { created, assembly } = synthApp({ projectRoot: root });
     const stage = created.pipelineStack.environments[0];
-    const layersArtifact = assembly.getNestedAssembly(stage.layerStage.artifactId).getStackArtifact(stage.layerStage.layersStack.artifactId);
+    const layersArtifact = assembly
+      .getNestedAssembly(stage.layerStage.artifactId)
+      .getStackArtifact(stage.layerStage.layersStack.artifactId);
     const [common] = Object.values(layersArtifact.template.Resources as Record<string, any>).filter(
       (r) => r.Type === 'AWS::Lambda::LayerVersion' && r.Properties.LayerName.endsWith('-common'),
     );
     const assetDir = path.join(layersArtifact.assembly.directory, common.Metadata['aws:asset:path']);
-    expect(listTree(assetDir)).toEqual(listTree(path.join(layerBuildDir(root, 'common'))).filter((f) => f.startsWith('python/')));
+    expect(listTree(assetDir)).toEqual(
+      listTree(path.join(layerBuildDir(root, 'common'))).filter((f) => f.startsWith('python/')),
+    );
     expect(listTree(assetDir)).toContain('python/tinyjson/__init__.py');
     const orders = stage.functionStages[0].functionStacks.find((s) => s.node.id === 'Orders')!;
     const fns = Object.values(Template.fromStack(orders).findResources('AWS::Lambda::Function'));
-    for (const fn of fns) expect(fn.Properties.Environment.Variables.LAYER_FINGERPRINT_COMMON).toBe(readManifest(root).fingerprint);
+    for (const fn of fns)
+      expect(fn.Properties.Environment.Variables.LAYER_FINGERPRINT_COMMON).toBe(readManifest(root).fingerprint);
   });
 
   test('is byte-identical when built again in another folder, at another time', async () => {
     const other = projectWith('tinyjson==1.0.0\nfastlib==2.0\n');
     const past = new Date('2001-01-01T00:00:00Z');
-    for (const rel of listTree(layerSourceDir(other, 'common'))) fs.utimesSync(path.join(layerSourceDir(other, 'common'), rel), past, past);
+    for (const rel of listTree(layerSourceDir(other, 'common')))
+      fs.utimesSync(path.join(layerSourceDir(other, 'common'), rel), past, past);
     await build(other, house);
     expect(hashTree(layerBuildDir(other, 'common'))).toBe(hashTree(layerBuildDir(root, 'common')));
     expect(readManifest(other)).toEqual(readManifest(root));
@@ -150,13 +175,21 @@ describe('checks', () => {
   });
 
   test('a wheel that cannot run on every declared runtime is refused, naming package, runtime and fix', async () => {
-    const message = await buildError(projectWith('fastlib==2.0\n'), wheelhouse(nativeArm), layer({ runtimes: ['python3.13', 'python3.12'] }));
+    const message = await buildError(
+      projectWith('fastlib==2.0\n'),
+      wheelhouse(nativeArm),
+      layer({ runtimes: ['python3.13', 'python3.12'] }),
+    );
     expect(message).toContain(`Layer "common": fastlib 2.0 (wheel tags ${ARM_313}) cannot run on python3.12 arm64`);
     expect(message).toContain('Fix: pin versions that publish wheels for every runtime and architecture');
   });
 
   test('a wheel for one architecture is refused for a layer declaring two', async () => {
-    const message = await buildError(projectWith('fastlib==2.0\n'), wheelhouse(nativeArm), layer({ architectures: ['arm64', 'x86_64'] }));
+    const message = await buildError(
+      projectWith('fastlib==2.0\n'),
+      wheelhouse(nativeArm),
+      layer({ architectures: ['arm64', 'x86_64'] }),
+    );
     expect(message).toContain('cannot run on python3.13 x86_64');
   });
 
@@ -171,15 +204,26 @@ describe('checks', () => {
   });
 
   test('a malformed requirements.txt is named', async () => {
-    const message = await buildError(projectWith('tinyjson==1.0.0\nthis is not a requirement!\n'), wheelhouse(tinyjson));
-    expect(message).toMatch(/^Layer "common": requirements.txt has a line pip cannot read: ".*this is not a requirement!.*"/);
+    const message = await buildError(
+      projectWith('tinyjson==1.0.0\nthis is not a requirement!\n'),
+      wheelhouse(tinyjson),
+    );
+    expect(message).toMatch(
+      /^Layer "common": requirements.txt has a line pip cannot read: ".*this is not a requirement!.*"/,
+    );
   });
 
   test('an unreachable index is reported as such', async () => {
     const root = projectWith('tinyjson==1.0.0\n');
     const message = await withEnv(
       // One retry: pip says why it retries (by default it retries 5 times); with none it only says "no version".
-      { ...offlinePipEnv(''), PIP_NO_INDEX: undefined, PIP_FIND_LINKS: undefined, PIP_RETRIES: '1', PIP_INDEX_URL: 'http://127.0.0.1:9/simple' },
+      {
+        ...offlinePipEnv(''),
+        PIP_NO_INDEX: undefined,
+        PIP_FIND_LINKS: undefined,
+        PIP_RETRIES: '1',
+        PIP_INDEX_URL: 'http://127.0.0.1:9/simple',
+      },
       async () => {
         try {
           await buildLayer(layer(), { projectRoot: root });
@@ -189,7 +233,9 @@ describe('checks', () => {
         return 'no error';
       },
     );
-    expect(message).toMatch(/^Layer "common": pip could not reach the package index \(http:\/\/127\.0\.0\.1:9\/simple\)\. Fix:/);
+    expect(message).toMatch(
+      /^Layer "common": pip could not reach the package index \(http:\/\/127\.0\.0\.1:9\/simple\)\. Fix:/,
+    );
   });
 
   test('a failed build leaves the previous good build in place, and no temporary folder', async () => {
@@ -207,11 +253,15 @@ describe('checks', () => {
     const root = projectWith('tinyjson==1.0.0\n');
     fs.mkdirSync(path.join(layerSourceDir(root, 'common'), 'python', 'tinyjson'));
     fs.writeFileSync(path.join(layerSourceDir(root, 'common'), 'python', 'tinyjson', '__init__.py'), '');
-    expect(await buildError(root, wheelhouse(tinyjson))).toContain('its own python/tinyjson has the name of an installed package');
+    expect(await buildError(root, wheelhouse(tinyjson))).toContain(
+      'its own python/tinyjson has the name of an installed package',
+    );
   });
 
   test('a layer over the size limit is refused, with its size', async () => {
-    const message = await buildError(projectWith('tinyjson==1.0.0\n'), wheelhouse(tinyjson), layer(), { unzippedLimitBytes: 100 });
+    const message = await buildError(projectWith('tinyjson==1.0.0\n'), wheelhouse(tinyjson), layer(), {
+      unzippedLimitBytes: 100,
+    });
     expect(message).toMatch(/^Layer "common": unzipped it is [\d.]+ KB, over the limit of 0\.1 KB/);
   });
 
@@ -224,22 +274,36 @@ describe('checks', () => {
     );
   });
 
-  test('the runtime\'s boto3 shipped in a layer is reported as a warning', async () => {
-    const boto3: WheelSpec = { name: 'boto3', version: '1.0.0', tag: 'py3-none-any', files: { 'boto3/__init__.py': '' } };
+  test("the runtime's boto3 shipped in a layer is reported as a warning", async () => {
+    const boto3: WheelSpec = {
+      name: 'boto3',
+      version: '1.0.0',
+      tag: 'py3-none-any',
+      files: { 'boto3/__init__.py': '' },
+    };
     const { warnings } = await build(projectWith('boto3==1.0.0\n'), wheelhouse(boto3));
-    expect(warnings).toEqual([expect.stringContaining('Layer "common" ships boto3, which shadows the runtime\'s own copy')]);
+    expect(warnings).toEqual([
+      expect.stringContaining('Layer "common" ships boto3, which shadows the runtime\'s own copy'),
+    ]);
   });
 });
 
 describe('npm run build:layers', () => {
   const cli = (...args: string[]) =>
-    spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', path.join(PROJECT_ROOT, 'bin', 'build-layers.ts'), ...args], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-    });
+    spawnSync(
+      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node'),
+      ['--transpile-only', path.join(PROJECT_ROOT, 'bin', 'build-layers.ts'), ...args],
+      {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+      },
+    );
 
   test.each([
-    [['no-such-layer'], 'unknown layer "no-such-layer": the layers in cdk.json are "common", "domain". Fix: name one of them, or declare the layer under config.layers.'],
+    [
+      ['no-such-layer'],
+      'unknown layer "no-such-layer": the layers in cdk.json are "common", "domain". Fix: name one of them, or declare the layer under config.layers.',
+    ],
     [['--architecture', 'sparc'], '--architecture "sparc" is not one of x86_64, arm64'],
     [['--fast'], 'unknown option --fast'],
   ])('%j is a usage error, before anything is built', (args, message) => {
@@ -255,7 +319,11 @@ describe('shadowing between layers of one function', () => {
   test('a module in two layers used together is reported; layers never used together are not', () => {
     const root = copyProject();
     const dirs: Record<string, string> = {};
-    for (const [name, modules] of Object.entries({ a: ['util.py', 'alpha.py'], b: ['util', 'beta.py'], c: ['util.py'] })) {
+    for (const [name, modules] of Object.entries({
+      a: ['util.py', 'alpha.py'],
+      b: ['util', 'beta.py'],
+      c: ['util.py'],
+    })) {
       dirs[name] = path.join(root, 'shadow', name);
       fs.mkdirSync(dirs[name], { recursive: true });
       for (const m of modules) {
@@ -270,6 +338,8 @@ describe('shadowing between layers of one function', () => {
       ],
       (l) => dirs[l],
     );
-    expect(problems).toEqual([expect.stringMatching(/^Layers "a" and "b", both used by function "f1", both ship util: /)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^Layers "a" and "b", both used by function "f1", both ship util: /),
+    ]);
   });
 });

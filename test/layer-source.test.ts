@@ -72,7 +72,10 @@ function simulateBuild(root: string, layer: LayerConfig): LayerManifest {
 // Resolving and inspecting
 // ---------------------------------------------------------------------------------------------------------------
 
-function resolve(root: string, options: { strict?: boolean; layers?: readonly LayerConfig[] } = {}): Map<string, LayerContent> {
+function resolve(
+  root: string,
+  options: { strict?: boolean; layers?: readonly LayerConfig[] } = {},
+): Map<string, LayerContent> {
   const contents = resolveLayerContents(options.layers ?? LAYERS, { projectRoot: root, strict: options.strict });
   return new Map(contents.map((content) => [content.layer.name, content]));
 }
@@ -106,7 +109,10 @@ function filesIn(dir: string): string[] {
 }
 
 function stackArtifact(assembly: CloudAssembly, stack: Stack): CloudFormationStackArtifact {
-  const all = (a: CloudAssembly): CloudFormationStackArtifact[] => [...a.stacks, ...a.nestedAssemblies.flatMap((n) => all(n.nestedAssembly))];
+  const all = (a: CloudAssembly): CloudFormationStackArtifact[] => [
+    ...a.stacks,
+    ...a.nestedAssemblies.flatMap((n) => all(n.nestedAssembly)),
+  ];
   const artifact = all(assembly).find((s) => s.hierarchicalId === stack.node.path);
   if (!artifact) throw new Error(`no stack artifact for ${stack.node.path}`);
   return artifact;
@@ -115,7 +121,8 @@ function stackArtifact(assembly: CloudAssembly, stack: Stack): CloudFormationSta
 /** The folder synth staged a resource's asset in, from the resource's `aws:asset:path` (relative to its assembly). */
 function stagedAssetDir(artifact: CloudFormationStackArtifact, logicalId: string): string {
   const assetPath = artifact.template.Resources[logicalId]?.Metadata?.[ASSET_RESOURCE_METADATA_PATH_KEY];
-  if (typeof assetPath !== 'string') throw new Error(`${artifact.hierarchicalId}/${logicalId} has no ${ASSET_RESOURCE_METADATA_PATH_KEY} metadata`);
+  if (typeof assetPath !== 'string')
+    throw new Error(`${artifact.hierarchicalId}/${logicalId} has no ${ASSET_RESOURCE_METADATA_PATH_KEY} metadata`);
   const dir = path.resolve(artifact.assembly.directory, assetPath);
   expect(fs.statSync(dir).isDirectory()).toBe(true);
   return dir;
@@ -134,7 +141,10 @@ function functionInEveryEnvironment(created: CreatedApp, fn: string): { stack: F
   return created.pipelineStack.environments.map((env) => {
     const stack = env.functionStages.flatMap((stage) => stage.functionStacks).find((s) => s.functions.has(fn));
     if (!stack) throw new Error(`no function stack holds ${fn} in ${env.environment.name}`);
-    return { stack, logicalId: stack.getLogicalId(stack.functions.get(fn)!.function.node.defaultChild as lambda.CfnFunction) };
+    return {
+      stack,
+      logicalId: stack.getLogicalId(stack.functions.get(fn)!.function.node.defaultChild as lambda.CfnFunction),
+    };
   });
 }
 
@@ -185,7 +195,10 @@ describe('a layer that is not built', () => {
 describe('a synth with a current build of domain, and common from its source', () => {
   const domain = layerConfig('domain');
   /** Bytecode that running the Python tests leaves beside the sources; it must never reach an asset. */
-  const bytecode = { common: 'python/__pycache__/lambda_kit.cpython-313.pyc', priceOrder: '__pycache__/handler.cpython-313.pyc' };
+  const bytecode = {
+    common: 'python/__pycache__/lambda_kit.cpython-313.pyc',
+    priceOrder: '__pycache__/handler.cpython-313.pyc',
+  };
   /** A test file whose name is no `test_*.py`: only the exclusion of the tests/ folder keeps it out of the asset. */
   const conftest = 'tests/conftest.py';
   let root: string;
@@ -205,14 +218,21 @@ describe('a synth with a current build of domain, and common from its source', (
     ({ created, assembly } = synthApp({ projectRoot: root }));
   });
 
-  const layersStacks = () => created.pipelineStack.environments.map((env) => ({
-    environmentName: env.environment.name,
-    artifact: stackArtifact(assembly, env.layerStage.layersStack),
-  }));
+  const layersStacks = () =>
+    created.pipelineStack.environments.map((env) => ({
+      environmentName: env.environment.name,
+      artifact: stackArtifact(assembly, env.layerStage.layersStack),
+    }));
 
   test('packages the build of domain, with the built fingerprint its manifest records', () => {
     const buildDir = layerBuildDir(root, 'domain');
-    expect(contents.get('domain')).toEqual({ layer: domain, kind: 'built', assetPath: buildDir, fingerprint: manifest.fingerprint, manifest });
+    expect(contents.get('domain')).toEqual({
+      layer: domain,
+      kind: 'built',
+      assetPath: buildDir,
+      fingerprint: manifest.fingerprint,
+      manifest,
+    });
     expect(manifest.fingerprint).toBe(builtFingerprint(buildDir, domain));
     // A built layer is another layer version than its source, even with the same python/ tree.
     expect(manifest.fingerprint).not.toBe(sourceFingerprint(layerSourceDir(root, 'domain'), domain));
@@ -265,7 +285,9 @@ describe('a synth with a current build of domain, and common from its source', (
 
   test('stages the code of price-order without its tests/ folder and bytecode', () => {
     const codeDir = functionCodeDir(root, 'price-order');
-    expect(filesIn(codeDir)).toEqual(expect.arrayContaining(['handler.py', 'tests/test_handler.py', conftest, bytecode.priceOrder]));
+    expect(filesIn(codeDir)).toEqual(
+      expect.arrayContaining(['handler.py', 'tests/test_handler.py', conftest, bytecode.priceOrder]),
+    );
     for (const { stack, logicalId } of functionInEveryEnvironment(created, 'price-order')) {
       const assetDir = stagedAssetDir(stackArtifact(assembly, stack), logicalId);
       expect(filesIn(assetDir)).toEqual(['handler.py']);
@@ -278,15 +300,30 @@ describe('a build that is stale', () => {
   const common = layerConfig('common');
   /** Changes made after the build; each returns the layer configuration synth then runs with. */
   const changes: [string, (root: string) => readonly LayerConfig[]][] = [
-    ['its python/ source changed', (root) => {
-      fs.appendFileSync(path.join(layerSourceDir(root, 'common'), 'python', 'lambda_kit.py'), '# changed after the build\n');
-      return LAYERS;
-    }],
-    ['its requirements.txt changed', (root) => {
-      fs.appendFileSync(path.join(layerSourceDir(root, 'common'), 'requirements.txt'), 'python-dateutil==2.9.0.post0\n');
-      return LAYERS;
-    }],
-    ['its architectures changed', () => LAYERS.map((l) => (l.name === 'common' ? { ...l, architectures: ['arm64', 'x86_64'] } : l))],
+    [
+      'its python/ source changed',
+      (root) => {
+        fs.appendFileSync(
+          path.join(layerSourceDir(root, 'common'), 'python', 'lambda_kit.py'),
+          '# changed after the build\n',
+        );
+        return LAYERS;
+      },
+    ],
+    [
+      'its requirements.txt changed',
+      (root) => {
+        fs.appendFileSync(
+          path.join(layerSourceDir(root, 'common'), 'requirements.txt'),
+          'python-dateutil==2.9.0.post0\n',
+        );
+        return LAYERS;
+      },
+    ],
+    [
+      'its architectures changed',
+      () => LAYERS.map((l) => (l.name === 'common' ? { ...l, architectures: ['arm64', 'x86_64'] } : l)),
+    ],
   ];
 
   test.each(changes)('(%s) falls back to the source with a warning, and fails strict mode', (_, change) => {
@@ -296,7 +333,11 @@ describe('a build that is stale', () => {
     const layers = change(root);
 
     const content = resolve(root, { layers }).get('common');
-    expectSource(root, content, layers.find((l) => l.name === 'common'));
+    expectSource(
+      root,
+      content,
+      layers.find((l) => l.name === 'common'),
+    );
     expect(content!.warning).toContain('stale');
     expect(content!.warning).toContain(`"${BUILD_LAYERS}"`);
 
@@ -335,7 +376,10 @@ describe('a build changed after it was built', () => {
   test('bytecode that running the build writes into it is no change: the build stays current', () => {
     const root = copyProject();
     const manifest = simulateBuild(root, common);
-    writeFile(path.join(layerBuildDir(root, 'common'), 'python', '__pycache__', 'lambda_kit.cpython-313.pyc'), 'bytecode');
+    writeFile(
+      path.join(layerBuildDir(root, 'common'), 'python', '__pycache__', 'lambda_kit.cpython-313.pyc'),
+      'bytecode',
+    );
     expect(resolve(root).get('common')).toMatchObject({ kind: 'built', fingerprint: manifest.fingerprint });
   });
 });
@@ -371,7 +415,9 @@ describe('a build that is not whole, of a layer without requirements.txt', () =>
     const content = resolve(root).get('domain');
     expectSource(root, content);
     expect(content!.warning).toContain('has an incomplete build (no build/layers/domain/python)');
-    expect(strictError(root).problems.find((p) => p.setting === 'layer "domain"')!.message).toContain('incomplete build');
+    expect(strictError(root).problems.find((p) => p.setting === 'layer "domain"')!.message).toContain(
+      'incomplete build',
+    );
   });
 
   test('that is stale is reported too, although the source alone would be complete', () => {

@@ -44,11 +44,15 @@ describe('npm run invoke', () => {
   test('takes an event file, relative to where it was called from', () => {
     const dir = copyProject();
     fs.writeFileSync(path.join(dir, 'event.json'), JSON.stringify({ currency: 'EUR', lines: [] }));
-    const run = spawnSync(TS_NODE, ['--transpile-only', path.join(PROJECT_ROOT, 'bin', 'invoke.ts'), 'price-order', 'event.json'], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, INIT_CWD: dir },
-    });
+    const run = spawnSync(
+      TS_NODE,
+      ['--transpile-only', path.join(PROJECT_ROOT, 'bin', 'invoke.ts'), 'price-order', 'event.json'],
+      {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, INIT_CWD: dir },
+      },
+    );
     expect(run.status).toBe(0);
     expect(resultOf(run.stdout).statusCode).toBe(422);
   });
@@ -56,7 +60,9 @@ describe('npm run invoke', () => {
   test('an unknown function is a usage error naming the functions there are', () => {
     const run = invoke(['no-such-function']);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('unknown function "no-such-function": the functions in cdk.json are "price-order", "health-check", "daily-report".');
+    expect(run.stderr).toContain(
+      'unknown function "no-such-function": the functions in cdk.json are "price-order", "health-check", "daily-report".',
+    );
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });
@@ -71,14 +77,19 @@ describe('buildspecs/layer-build.yml', () => {
     expect(buildspec.phases.build.commands.join('\n')).toContain('npm run build:layers');
   });
 
-  test('its build commands, run in a shell as CodeBuild runs them, build the layers of the step\'s architecture', () => {
+  test("its build commands, run in a shell as CodeBuild runs them, build the layers of the step's architecture", () => {
     // The install phase (runtime-versions, npm ci) prepares CodeBuild's machine; this machine is prepared already.
     const root = copyProject();
     for (const entry of ['bin', 'lib', 'cdk.json', 'package.json', 'tsconfig.json']) {
       fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
-    const orjson = { name: 'orjson', version: '3.10.15', tag: 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64', files: { 'orjson/__init__.py': '' } };
+    const orjson = {
+      name: 'orjson',
+      version: '3.10.15',
+      tag: 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64',
+      files: { 'orjson/__init__.py': '' },
+    };
     const env = {
       ...process.env,
       ...buildspec.env.variables,
@@ -88,7 +99,11 @@ describe('buildspecs/layer-build.yml', () => {
     };
     for (const command of buildspec.phases.build.commands as string[]) {
       const run = spawnSync('bash', ['-eo', 'pipefail', '-c', command], { cwd: root, encoding: 'utf8', env });
-      expect({ command, status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ command, status: 0, stderr: '' });
+      expect({ command, status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({
+        command,
+        status: 0,
+        stderr: '',
+      });
     }
     const built = path.join(root, 'build', 'layers');
     expect(fs.readdirSync(built).sort()).toEqual(['common', 'domain']);

@@ -35,9 +35,14 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('finds nothing unacknowledged in the pipeline stack or any stack of any stage', () => {
     const stacks = app.node.findAll().filter((c): c is Stack => c instanceof Stack);
-    expect(stacks.map((s) => s.node.path)).toEqual(expect.arrayContaining([
-      'PipelineStack', 'PipelineStack/Dev-Layers/SharedLayers', 'PipelineStack/Prod-Functions/Orders', 'PipelineStack/Prod-Functions/Reports',
-    ]));
+    expect(stacks.map((s) => s.node.path)).toEqual(
+      expect.arrayContaining([
+        'PipelineStack',
+        'PipelineStack/Dev-Layers/SharedLayers',
+        'PipelineStack/Prod-Functions/Orders',
+        'PipelineStack/Prod-Functions/Reports',
+      ]),
+    );
     const report = new AwsSolutionsChecks().validateScope(app);
     expect(report.violations).toEqual([]);
     expect(report.success).toBe(true);
@@ -52,7 +57,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   describe('acknowledgements', () => {
-    test('exist, on the pipeline\'s generated roles and on the functions', () => {
+    test("exist, on the pipeline's generated roles and on the functions", () => {
       expect(acknowledgements.length).toBeGreaterThan(0);
       expect(acknowledgements.some((a) => a.path.startsWith(`${pipelineStack.node.path}/Pipeline/`))).toBe(true);
       expect(acknowledgements.some((a) => a.path.includes('-Functions/'))).toBe(true);
@@ -63,13 +68,22 @@ describe('cdk-nag AwsSolutions', () => {
         expect({ path, id }).toEqual({ path, id: expect.stringMatching(/^AwsSolutions-[A-Z]+\d+(\[[^\]]+\])?$/) });
         const rule = id.replace(/\[.*$/, '');
         if (GRANULAR_RULES.includes(rule)) {
-          expect({ path, id, specific: /\[(Action|Resource|Policy)::.+\]$/.test(id) }).toEqual({ path, id, specific: true });
+          expect({ path, id, specific: /\[(Action|Resource|Policy)::.+\]$/.test(id) }).toEqual({
+            path,
+            id,
+            specific: true,
+          });
         }
       }
     });
 
     test('each sit on a resource or policy, never on a stack, a stage or the app', () => {
-      const containers = new Set(app.node.findAll().filter((c) => c instanceof Stack || c instanceof Stage).map((c) => c.node.path));
+      const containers = new Set(
+        app.node
+          .findAll()
+          .filter((c) => c instanceof Stack || c instanceof Stage)
+          .map((c) => c.node.path),
+      );
       for (const { path, id } of acknowledgements) {
         expect({ path, id, onContainer: containers.has(path) }).toEqual({ path, id, onContainer: false });
       }
@@ -77,7 +91,12 @@ describe('cdk-nag AwsSolutions', () => {
 
     test('each give a reason of real length that names why it is safe', () => {
       for (const { path, id, reason } of acknowledgements) {
-        expect({ path, id, longEnough: reason.length >= 60, sentence: /\w+ \w+ \w+ \w+ \w+/.test(reason) }).toEqual({ path, id, longEnough: true, sentence: true });
+        expect({ path, id, longEnough: reason.length >= 60, sentence: /\w+ \w+ \w+ \w+ \w+/.test(reason) }).toEqual({
+          path,
+          id,
+          longEnough: true,
+          sentence: true,
+        });
       }
     });
   });
@@ -101,7 +120,12 @@ describe('a deliberately non-compliant resource in a stage', () => {
     const report = new AwsSolutionsChecks().validateScope(app);
     expect(report.success).toBe(false);
     const findings = report.violations.map((v) => v.ruleName).sort();
-    expect(findings).toEqual(['AwsSolutions-IAM5[Action::s3:*]', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-S1', 'AwsSolutions-S10']);
+    expect(findings).toEqual([
+      'AwsSolutions-IAM5[Action::s3:*]',
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-S1',
+      'AwsSolutions-S10',
+    ]);
     const paths = JSON.stringify(report.violations);
     expect(paths).toContain(`${stack.node.path}/Noncompliant`);
     expect(paths).toContain(`${stack.node.path}/WildcardPolicy`);

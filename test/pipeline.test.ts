@@ -27,13 +27,23 @@ const created = buildApp();
 const template = Template.fromStack(created.pipelineStack);
 const { stages, properties } = pipelineOf(template);
 const stageNames = stages.map((s) => s.Name);
-const action = (stage: string, name: string) => stages.find((s) => s.Name === stage)!.Actions.find((a) => a.Name === name)!;
+const action = (stage: string, name: string) =>
+  stages.find((s) => s.Name === stage)!.Actions.find((a) => a.Name === name)!;
 const projectOf = (a: Action) => template.toJSON().Resources[a.Configuration!.ProjectName.Ref].Properties;
 
 describe('the pipeline', () => {
   test('is a V2 pipeline, in promotion order: source, build, self-mutation, assets, then each environment', () => {
     expect(properties.PipelineType).toBe('V2');
-    expect(stageNames).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Dev-Layers', 'Dev-Functions', 'Prod-Layers', 'Prod-Functions']);
+    expect(stageNames).toEqual([
+      'Source',
+      'Build',
+      'UpdatePipeline',
+      'Assets',
+      'Dev-Layers',
+      'Dev-Functions',
+      'Prod-Layers',
+      'Prod-Functions',
+    ]);
   });
 
   test('starts from the configured connection and branch, on every push', () => {
@@ -48,32 +58,51 @@ describe('the pipeline', () => {
   });
 
   test('skips a push that changes only documentation, with a V2 trigger on the branch', () => {
-    expect(properties.Triggers).toEqual([{
-      ProviderType: 'CodeStarSourceConnection',
-      GitConfiguration: {
-        SourceActionName: stages[0].Actions[0].Name,
-        Push: [{ Branches: { Includes: ['main'] }, FilePaths: { Excludes: ['*.md', '**/*.md', 'docs/**'] } }],
+    expect(properties.Triggers).toEqual([
+      {
+        ProviderType: 'CodeStarSourceConnection',
+        GitConfiguration: {
+          SourceActionName: stages[0].Actions[0].Name,
+          Push: [{ Branches: { Includes: ['main'] }, FilePaths: { Excludes: ['*.md', '**/*.md', 'docs/**'] } }],
+        },
       },
-    }]);
+    ]);
   });
 
   test('tells the team when an approval waits and when an execution fails, on an encrypted HTTPS-only topic', () => {
     const [rule] = Object.values(template.findResources('AWS::CodeStarNotifications::NotificationRule'));
-    expect(rule.Properties.EventTypeIds.sort()).toEqual(['codepipeline-pipeline-manual-approval-needed', 'codepipeline-pipeline-pipeline-execution-failed']);
+    expect(rule.Properties.EventTypeIds.sort()).toEqual([
+      'codepipeline-pipeline-manual-approval-needed',
+      'codepipeline-pipeline-pipeline-execution-failed',
+    ]);
     const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
     expect(rule.Properties.Targets).toEqual([{ TargetType: 'SNS', TargetAddress: { Ref: topicId } }]);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'pipeline-team@example.com' });
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([
-      Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      Match.objectLike({ Effect: 'Allow', Principal: { Service: 'codestar-notifications.amazonaws.com' }, Action: 'sns:Publish' }),
-    ]) } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'pipeline-team@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'codestar-notifications.amazonaws.com' },
+            Action: 'sns:Publish',
+          }),
+        ]),
+      },
+    });
   });
 
   test('builds the layers on Amazon Linux of their architecture, with the layer buildspec, before synth', () => {
     const build = action('Build', 'BuildLayers-arm64');
     const project = projectOf(build);
-    expect(project.Environment).toMatchObject({ Image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', Type: 'ARM_CONTAINER' });
+    expect(project.Environment).toMatchObject({
+      Image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0',
+      Type: 'ARM_CONTAINER',
+    });
     const buildspec = JSON.parse(project.Source.BuildSpec);
     expect(buildspec.phases.install['runtime-versions'].python).toBe('3.13');
     expect(buildspec.phases.build.commands).toContain('npm run build:layers -- --architecture "$LAYER_ARCHITECTURE"');
@@ -82,7 +111,7 @@ describe('the pipeline', () => {
     expect(build.RunOrder).toBeLessThan(action('Build', 'Synth').RunOrder);
   });
 
-  test('synth takes the layer build\'s output as an input, runs the tests, and synthesizes strictly', () => {
+  test("synth takes the layer build's output as an input, runs the tests, and synthesizes strictly", () => {
     const synth = action('Build', 'Synth');
     const layerOutput = action('Build', 'BuildLayers-arm64').OutputArtifacts![0].Name;
     expect(synth.InputArtifacts!.map((a) => a.Name)).toContain(layerOutput);
@@ -107,37 +136,61 @@ describe('the pipeline', () => {
     expect(stages.find((s) => s.Name === 'Assets')!.Actions).toHaveLength(1);
   });
 
-  test('deploys each environment\'s layers in a wave before its functions, with that account\'s roles', () => {
-    for (const [env, account] of [['Dev', '222222222222'], ['Prod', '333333333333']]) {
+  test("deploys each environment's layers in a wave before its functions, with that account's roles", () => {
+    for (const [env, account] of [
+      ['Dev', '222222222222'],
+      ['Prod', '333333333333'],
+    ]) {
       expect(stageNames.indexOf(`${env}-Layers`)).toBeLessThan(stageNames.indexOf(`${env}-Functions`));
-      const deploys = stages.filter((s) => s.Name.startsWith(`${env}-`)).flatMap((s) => s.Actions).filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
+      const deploys = stages
+        .filter((s) => s.Name.startsWith(`${env}-`))
+        .flatMap((s) => s.Actions)
+        .filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
       expect(deploys.length).toBeGreaterThan(0);
-      for (const deploy of deploys) expect(JSON.stringify(deploy.RoleArn)).toContain(`:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-eu-west-1`);
+      for (const deploy of deploys)
+        expect(JSON.stringify(deploy.RoleArn)).toContain(
+          `:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-eu-west-1`,
+        );
     }
   });
 
-  test('asks for approval before prod, after dev\'s smoke test, naming the commit', () => {
+  test("asks for approval before prod, after dev's smoke test, naming the commit", () => {
     const devFunctions = stages[stageNames.indexOf('Prod-Layers') - 1];
     expect(devFunctions.Name).toBe('Dev-Functions');
     expect([...devFunctions.Actions].sort((a, b) => b.RunOrder - a.RunOrder)[0].Name).toBe('SmokeTest');
     const prodLayers = stages.find((s) => s.Name === 'Prod-Layers')!;
     const first = [...prodLayers.Actions].sort((a, b) => a.RunOrder - b.RunOrder)[0];
     expect(first).toMatchObject({ Name: 'PromoteToProd', ActionTypeId: { Category: 'Approval', Provider: 'Manual' } });
-    expect(first.Configuration!.CustomData).toMatch(/^Promote commit #\{.*CommitId\} to prod \(account 333333333333, eu-west-1\)/);
-    expect(stages.filter((s) => s.Name.startsWith('Dev-')).flatMap((s) => s.Actions).some((a) => a.ActionTypeId.Category === 'Approval')).toBe(false);
+    expect(first.Configuration!.CustomData).toMatch(
+      /^Promote commit #\{.*CommitId\} to prod \(account 333333333333, eu-west-1\)/,
+    );
+    expect(
+      stages
+        .filter((s) => s.Name.startsWith('Dev-'))
+        .flatMap((s) => s.Actions)
+        .some((a) => a.ActionTypeId.Category === 'Approval'),
+    ).toBe(false);
   });
 
   test('smoke-tests every environment after its function stacks deploy, in its account, with their names from their outputs', () => {
-    for (const [env, name, account] of [['Dev', 'dev', '222222222222'], ['Prod', 'prod', '333333333333']]) {
+    for (const [env, name, account] of [
+      ['Dev', 'dev', '222222222222'],
+      ['Prod', 'prod', '333333333333'],
+    ]) {
       const stage = stages.find((s) => s.Name === `${env}-Functions`)!;
       const smoke = action(`${env}-Functions`, 'SmokeTest');
       const deploys = stage.Actions.filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
       expect(smoke.RunOrder).toBeGreaterThan(Math.max(...deploys.map((a) => a.RunOrder)));
 
       const project = projectOf(smoke);
-      expect(project.Environment).toMatchObject({ Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0', ComputeType: 'BUILD_GENERAL1_SMALL' });
+      expect(project.Environment).toMatchObject({
+        Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+        ComputeType: 'BUILD_GENERAL1_SMALL',
+      });
       expect(JSON.parse(project.Source.BuildSpec).phases.build.commands).toEqual(['python3 tools/smoke_test.py']);
-      const spec = JSON.parse(project.Environment.EnvironmentVariables.find((v: any) => v.Name === 'SMOKE_TEST_SPEC').Value);
+      const spec = JSON.parse(
+        project.Environment.EnvironmentVariables.find((v: any) => v.Name === 'SMOKE_TEST_SPEC').Value,
+      );
       expect(spec).toMatchObject({ environment: name, alias: 'live' });
       expect(spec.targets.map((t: any) => [t.stack, t.account, t.roleName])).toEqual([
         ['orders', account, `orders-${name}-orders-smoke`],
@@ -166,7 +219,9 @@ describe('the pipeline', () => {
       const assume = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sts:')));
       expect(assume).toHaveLength(1);
       expect(assume[0].Action).toBe('sts:AssumeRole');
-      expect(JSON.stringify(assume[0].Resource)).toMatch(/role\/orders-\w+-orders-smoke.*role\/orders-\w+-reports-smoke/);
+      expect(JSON.stringify(assume[0].Resource)).toMatch(
+        /role\/orders-\w+-orders-smoke.*role\/orders-\w+-reports-smoke/,
+      );
     }
   });
 
@@ -175,11 +230,16 @@ describe('the pipeline', () => {
     // Bucket and key outlive the stack: the artifacts stay readable after a teardown.
     for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
       for (const resource of Object.values(template.findResources(type))) {
-        expect({ type, DeletionPolicy: resource.DeletionPolicy, UpdateReplacePolicy: resource.UpdateReplacePolicy })
-          .toEqual({ type, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+        expect({
+          type,
+          DeletionPolicy: resource.DeletionPolicy,
+          UpdateReplacePolicy: resource.UpdateReplacePolicy,
+        }).toEqual({ type, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       }
     }
-    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifacts/' } });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifacts/' },
+    });
   });
 });
 
@@ -191,13 +251,24 @@ describe('an environment with more function stacks than a pipeline stage holds',
       fs.cpSync(path.join(root, 'lambda', 'health-check'), path.join(root, 'lambda', `fn-${i}`), { recursive: true });
       functions[`fn-${i}`] = { stack: `stack-${i}`, layers: ['common'] };
     }
-    for (const name of ['price-order', 'health-check', 'daily-report']) fs.rmSync(path.join(root, 'lambda', name), { recursive: true });
-    const big = buildApp({ projectRoot: root, config: (c) => { c.functions = functions; c.environments = c.environments.slice(0, 1); } });
+    for (const name of ['price-order', 'health-check', 'daily-report'])
+      fs.rmSync(path.join(root, 'lambda', name), { recursive: true });
+    const big = buildApp({
+      projectRoot: root,
+      config: (c) => {
+        c.functions = functions;
+        c.environments = c.environments.slice(0, 1);
+      },
+    });
     const { stages: bigStages } = pipelineOf(Template.fromStack(big.pipelineStack));
     const functionStages = bigStages.filter((s) => s.Name.startsWith('Dev-Functions'));
     expect(functionStages.map((s) => s.Name)).toEqual(['Dev-Functions-1', 'Dev-Functions-2', 'Dev-Functions-3']);
     // Two actions per stack (prepare and execute a change set), and the smoke test.
-    expect(functionStages.map((s) => s.Actions.length)).toEqual([2 * MAX_STACKS_PER_WAVE + 1, 2 * MAX_STACKS_PER_WAVE + 1, 2 * 12 + 1]);
+    expect(functionStages.map((s) => s.Actions.length)).toEqual([
+      2 * MAX_STACKS_PER_WAVE + 1,
+      2 * MAX_STACKS_PER_WAVE + 1,
+      2 * 12 + 1,
+    ]);
     expect(Math.max(...bigStages.map((s) => s.Actions.length))).toBeLessThanOrEqual(50);
   });
 });
