@@ -214,6 +214,14 @@ export async function checkAws(config: AppConfig, clientsFor: ClientsFor, cliVer
       findings.push(await checkTrust(clients, target, pipeline.account));
     }
   }
+  if (findings.length > 0 && findings.every((f) => f.message.startsWith('not checked: no credentials'))) {
+    findings.push({
+      level: 'fail',
+      check: 'AWS credentials',
+      message: 'no credentials reach any account of the configuration: nothing was checked',
+      fix: 'npm run doctor -- --aws --profile pipeline=<profile> --profile <environment>=<profile> ...',
+    });
+  }
   if (pipeline.source.type === 'codeconnections') {
     const connectionRegion = pipeline.source.connectionArn.split(':')[3];
     const clients = await clientsFor(pipeline.account, connectionRegion);

@@ -14,7 +14,6 @@ import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AppConfig } from '../lib/config';
 import {
-  AccountClients,
   checkAws,
   checkConfig,
   checkLayers,
@@ -52,8 +51,18 @@ function parseArgs(args: string[]): Options {
   return { aws, profiles };
 }
 
-/** Clients per account: from the profile named for it, else the default credentials if they are that account's. */
-function awsClients(config: AppConfig, profiles: ReadonlyMap<string, string>): ClientsFor {
+/** The account some credentials belong to, or why they do not work. */
+type Identity = { readonly account: string } | { readonly error: string };
+
+/**
+ * Clients per account: from the profile named for it, else the default credentials if they are that account's.
+ * Also returns the findings on the named profiles: one whose credentials do not work, or that belongs to another
+ * account than the one it is named for, fails (it would otherwise leave that account unchecked, silently).
+ */
+async function awsClients(
+  config: AppConfig,
+  profiles: ReadonlyMap<string, string>,
+): Promise<{ clientsFor: ClientsFor; findings: Finding[] }> {
   const accountOf = new Map<string, string>([
     ['pipeline', config.pipeline.account],
     ...config.environments.map((e) => [e.name, e.account] as [string, string]),
@@ -64,37 +73,51 @@ function awsClients(config: AppConfig, profiles: ReadonlyMap<string, string>): C
         `--profile ${name}=...: "${name}" is neither "pipeline" nor an environment (${[...accountOf.keys()].join(', ')})`,
       );
   }
-  const identities = new Map<AwsCredentialIdentityProvider, Promise<string | undefined>>();
-  const accountOfCredentials = (credentials: AwsCredentialIdentityProvider) => {
-    if (!identities.has(credentials)) {
-      identities.set(
-        credentials,
-        new STSClient({ credentials, region: config.pipeline.region })
-          .send(new GetCallerIdentityCommand({}))
-          .then((out) => out.Account)
-          .catch(() => undefined),
-      );
-    }
-    return identities.get(credentials)!;
-  };
-  const named = [...profiles].map(([name, profile]) => ({
-    account: accountOf.get(name)!,
-    credentials: fromIni({ profile }),
-  }));
-  const fallback = fromNodeProviderChain();
+  const identityOf = (credentials: AwsCredentialIdentityProvider): Promise<Identity> =>
+    new STSClient({ credentials, region: config.pipeline.region })
+      .send(new GetCallerIdentityCommand({}))
+      .then((out): Identity => ({ account: out.Account ?? '' }))
+      .catch((error: Error): Identity => ({ error: error.message }));
 
-  return async (account: string, region: string): Promise<AccountClients | undefined> => {
-    for (const credentials of [...named.filter((n) => n.account === account).map((n) => n.credentials), fallback]) {
-      if ((await accountOfCredentials(credentials)) === account) {
-        return {
-          ssm: new SSMClient({ credentials, region }),
-          iam: new IAMClient({ credentials, region }),
-          connections: new CodeStarConnectionsClient({ credentials, region }),
-        };
-      }
+  const findings: Finding[] = [];
+  const usable: { account: string; credentials: AwsCredentialIdentityProvider }[] = [];
+  for (const [name, profile] of profiles) {
+    const credentials = fromIni({ profile });
+    const identity = await identityOf(credentials);
+    const check = `profile ${profile}`;
+    if ('error' in identity) {
+      findings.push({
+        level: 'fail',
+        check,
+        message: `its credentials do not work: ${identity.error}`,
+        fix: `aws sso login --profile ${profile} (or aws configure --profile ${profile})`,
+      });
+    } else if (identity.account !== accountOf.get(name)) {
+      findings.push({
+        level: 'fail',
+        check,
+        message: `is account ${identity.account}, but ${name} is account ${accountOf.get(name)}`,
+        fix: `pass --profile ${name}=<a profile of account ${accountOf.get(name)}>`,
+      });
+    } else {
+      usable.push({ account: identity.account, credentials });
     }
-    return undefined;
+  }
+  const fallback = fromNodeProviderChain();
+  const fallbackIdentity = await identityOf(fallback);
+  if ('account' in fallbackIdentity) usable.push({ account: fallbackIdentity.account, credentials: fallback });
+
+  const clientsFor: ClientsFor = async (account, region) => {
+    const found = usable.find((u) => u.account === account);
+    if (!found) return undefined;
+    const { credentials } = found;
+    return {
+      ssm: new SSMClient({ credentials, region }),
+      iam: new IAMClient({ credentials, region }),
+      connections: new CodeStarConnectionsClient({ credentials, region }),
+    };
   };
+  return { clientsFor, findings };
 }
 
 const MARK: Record<Finding['level'], string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
@@ -113,7 +136,8 @@ runTool(async () => {
   findings.push(checkNode(), ...checkPython());
   if (config) findings.push(...checkLayers(config, PROJECT_ROOT));
   if (options.aws && config) {
-    findings.push(...(await checkAws(config, awsClients(config, options.profiles), cliBootstrapVersion(PROJECT_ROOT))));
+    const aws = await awsClients(config, options.profiles);
+    findings.push(...aws.findings, ...(await checkAws(config, aws.clientsFor, cliBootstrapVersion(PROJECT_ROOT))));
   }
   print(findings);
   const failed = findings.filter((f) => f.level === 'fail').length;

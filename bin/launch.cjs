@@ -27,11 +27,15 @@ let typescript;
 let compilerOptions;
 let cacheSalt;
 
-/** What the compiled output depends on besides the source: the compiler's version and tsconfig.json. */
+/**
+ * What the compiled output depends on besides the source: the compiler's version, tsconfig.json, and this file
+ * (its overrides of the compiler options). tsconfig.json has no `extends`; one would have to be added here.
+ */
 function salt() {
   if (cacheSalt === undefined) {
     const tsPackage = require.resolve('typescript/package.json', { paths: [PROJECT_ROOT] });
-    cacheSalt = `${JSON.parse(fs.readFileSync(tsPackage, 'utf8')).version}\0${fs.readFileSync(TSCONFIG, 'utf8')}\0`;
+    const version = JSON.parse(fs.readFileSync(tsPackage, 'utf8')).version;
+    cacheSalt = `${version}\0${fs.readFileSync(TSCONFIG, 'utf8')}\0${fs.readFileSync(__filename, 'utf8')}\0`;
   }
   return cacheSalt;
 }
@@ -62,8 +66,11 @@ function compile(source, filename) {
   const errors = (result.diagnostics ?? []).filter((d) => d.category === typescript.DiagnosticCategory.Error);
   if (errors.length > 0) {
     const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' };
-    process.stderr.write(typescript.formatDiagnostics(errors, host));
-    process.exit(1);
+    const error = new SyntaxError(
+      `TypeScript cannot compile ${filename}:\n${typescript.formatDiagnostics(errors, host)}`,
+    );
+    error.stack = error.message; // the launcher's own frames say nothing about the user's code
+    throw error;
   }
   return result.outputText;
 }

@@ -37,7 +37,7 @@ export interface CodeConnectionsSourceConfig {
   /**
    * Glob patterns of files whose changes alone do not run the pipeline (a V2 trigger's push filter): a push that
    * touches only these is skipped. At most 8; an empty list runs the pipeline on every push.
-   * @default ['*.md', '**\/*.md', 'docs/**']
+   * @default ['README.md', 'docs/**']
    */
   readonly ignoredPaths: readonly string[];
 }
@@ -325,7 +325,10 @@ export function runtimeDeprecationWarnings(config: AppConfig, today: Date): stri
 }
 
 /** Pushes that change only documentation do not run the pipeline. */
-export const DEFAULT_IGNORED_PATHS = ['*.md', '**/*.md', 'docs/**'];
+export const DEFAULT_IGNORED_PATHS = ['README.md', 'docs/**'];
+
+/** Folders whose every file is deployed (layer content, function code) or builds what is: never to be ignored. */
+const DEPLOYED_FOLDERS = ['layers/', 'lambda/'];
 
 /** CodePipeline takes at most this many file path patterns in a trigger's push filter. */
 const MAX_TRIGGER_PATTERNS = 8;
@@ -351,6 +354,18 @@ function parseIgnoredPaths(c: Checker, raw: unknown): string[] {
     );
   }
   raw.forEach((pattern, i) => {
+    if (
+      typeof pattern === 'string' &&
+      (pattern.startsWith('*') || DEPLOYED_FOLDERS.some((f) => pattern.startsWith(f)))
+    ) {
+      c.problem(
+        `${at}[${i}]`,
+        pattern,
+        'can match files that are deployed (under layers/ or lambda/)',
+        'ignore only files outside layers/ and lambda/, e.g. "README.md" or "docs/**": a push changing a deployed file must run the pipeline',
+      );
+      return;
+    }
     if (typeof pattern !== 'string' || pattern.trim() === '' || pattern.startsWith('/')) {
       c.problem(
         `${at}[${i}]`,
@@ -425,7 +440,10 @@ function parseLayers(c: Checker, raw: unknown, projectRoot: string): LayerConfig
     if (!l) continue;
     const description = c.optionalString(l.description, `${at}.description`, `The ${name} layer`, 200);
     const problemsBefore = c.count();
-    const runtimes = c.list(l.runtimes, `${at}.runtimes`, LAYER_DEFAULTS.runtimes, (v, p) => c.runtime(v, p));
+    // Defaults go through the same check: a default runtime Lambda has deprecated is refused like a written one.
+    const runtimes = c.list(l.runtimes ?? LAYER_DEFAULTS.runtimes, `${at}.runtimes`, LAYER_DEFAULTS.runtimes, (v, p) =>
+      c.runtime(v, p),
+    );
     const architectures = c.list(l.architectures, `${at}.architectures`, LAYER_DEFAULTS.architectures, (v, p) =>
       c.architecture(v, p),
     );
@@ -464,7 +482,7 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
     if (!f) continue;
     const stack = c.name(f.stack, `${at}.stack`, 30);
     const description = c.optionalString(f.description, `${at}.description`, `The ${name} function`, 256);
-    const runtime = f.runtime === undefined ? FUNCTION_DEFAULTS.runtime : c.runtime(f.runtime, `${at}.runtime`);
+    const runtime = c.runtime(f.runtime ?? FUNCTION_DEFAULTS.runtime, `${at}.runtime`);
     const architecture =
       f.architecture === undefined
         ? FUNCTION_DEFAULTS.architecture

@@ -65,6 +65,7 @@ export class FunctionStack extends Stack {
         layer = {
           name,
           fingerprint: reference.fingerprint,
+          versionKey: reference.versionKey,
           layerVersion: lambda.LayerVersion.fromLayerVersionArn(this, `${pascalCase(name)}Layer`, arn),
         };
         imported.set(name, layer);
@@ -95,7 +96,7 @@ export class FunctionStack extends Stack {
         config.name,
         new LiveAlias(fn, 'Live', {
           function: fn.function,
-          layerFingerprints: layers.map((l) => `${l.name}=${l.fingerprint}`),
+          layerVersionKeys: layers.map((l) => `${l.name}=${l.versionKey}`),
           strategy: props.deployment,
           application,
         }),

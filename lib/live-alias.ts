@@ -25,10 +25,11 @@ const DEPLOYMENT_CONFIGS: Record<DeploymentStrategy, codedeploy.ILambdaDeploymen
 export interface LiveAliasProps {
   readonly function: lambda.Function;
   /**
-   * The fingerprints of the function's layers. The layers are attached by ARNs resolved at deploy, which the
-   * version's hash cannot see; with these in it, a changed layer always publishes a new version.
+   * What identifies the published version of each of the function's layers (its fingerprint and description,
+   * see `PythonLayer.versionKey`). The layers are attached by ARNs resolved at deploy, which the version's hash
+   * cannot see; with these in it, a new layer version always publishes a new function version.
    */
-  readonly layerFingerprints: readonly string[];
+  readonly layerVersionKeys: readonly string[];
   /** How CodeDeploy shifts traffic to a new version. */
   readonly strategy: DeploymentStrategy;
   /** The CodeDeploy application of the function's stack. */
@@ -50,7 +51,7 @@ export class LiveAlias extends Construct {
   constructor(scope: Construct, id: string, props: LiveAliasProps) {
     super(scope, id);
     const fn = props.function;
-    fn.invalidateVersionBasedOn(props.layerFingerprints.join(','));
+    fn.invalidateVersionBasedOn(props.layerVersionKeys.join(','));
     this.alias = new lambda.Alias(this, 'Alias', {
       aliasName: LIVE_ALIAS,
       version: fn.currentVersion,

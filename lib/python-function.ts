@@ -23,6 +23,8 @@ export interface AttachedLayer {
   readonly name: string;
   readonly layerVersion: lambda.ILayerVersion;
   readonly fingerprint: string;
+  /** Changes whenever a new version of the layer is published (see `PythonLayer.versionKey`). */
+  readonly versionKey: string;
 }
 
 /** Props of {@link PythonFunction}. */

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Annotations, AssetHashType, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -24,11 +25,19 @@ export interface PythonLayerProps {
 export class PythonLayer extends Construct {
   readonly layerVersion: lambda.LayerVersion;
   readonly fingerprint: string;
+  /**
+   * Changes whenever CloudFormation publishes a new version of the layer: with its content, runtimes and
+   * architectures (the fingerprint) and with its description. Functions put it in their version's hash, so a new
+   * layer version always moves their `live` alias.
+   */
+  readonly versionKey: string;
 
   constructor(scope: Construct, id: string, props: PythonLayerProps) {
     super(scope, id);
     const { layer, assetPath, fingerprint, warning } = props.content;
     this.fingerprint = fingerprint;
+    const description = `${layer.description} [fingerprint ${fingerprint}]`;
+    this.versionKey = createHash('sha256').update(description).digest('hex').slice(0, 32);
     if (warning) {
       Annotations.of(this).addWarningV2('python-layers:layer-not-built', warning);
     }
@@ -40,7 +49,7 @@ export class PythonLayer extends Construct {
         assetHash: fingerprint,
       }),
       layerVersionName: props.layerVersionName,
-      description: `${layer.description} [fingerprint ${fingerprint}]`,
+      description,
       compatibleRuntimes: layer.runtimes.map(toLambdaRuntime),
       compatibleArchitectures: layer.architectures.map(toLambdaArchitecture),
       removalPolicy: RemovalPolicy.RETAIN,

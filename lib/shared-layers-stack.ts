@@ -11,6 +11,8 @@ export interface LayerReference {
   /** The SSM parameter that holds the ARN of the layer's current version. */
   readonly parameterName: string;
   readonly fingerprint: string;
+  /** Changes whenever a new version of the layer is published (see `PythonLayer.versionKey`). */
+  readonly versionKey: string;
 }
 
 /** Props of {@link SharedLayersStack}. */
@@ -43,7 +45,7 @@ export class SharedLayersStack extends Stack {
         description: `ARN of the current version of the ${name} layer (${props.appName}, ${props.environmentName}). Written by ${this.stackName}.`,
         tier: ssm.ParameterTier.STANDARD,
       });
-      return { name, parameterName, fingerprint: construct.fingerprint };
+      return { name, parameterName, fingerprint: construct.fingerprint, versionKey: construct.versionKey };
     });
   }
 }

@@ -2,6 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag-acknowledgements';
 
 /** Props of {@link SmokeTestAccess}. */
 export interface SmokeTestAccessProps {
@@ -16,9 +17,9 @@ export interface SmokeTestAccessProps {
 }
 
 /**
- * The role through which the pipeline's smoke test reaches a function stack in its own account: it may invoke
- * each function's `live` alias, read that alias's configuration (to see its layers), and read the layers' SSM
- * parameters. Nothing else, and only these resources.
+ * The role through which the pipeline's smoke test reaches a function stack in its own account: it may read the
+ * stack's outputs (the functions' names), invoke each function's `live` alias, read that alias's configuration
+ * (to see its layers), and read the layers' SSM parameters. Nothing else, and only these resources.
  */
 export class SmokeTestAccess extends Construct {
   readonly role: iam.Role;
@@ -30,6 +31,22 @@ export class SmokeTestAccess extends Construct {
       assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
       description: "The pipeline's smoke test: invokes the live aliases and checks their layers against SSM",
     });
+    const stack = Stack.of(this);
+    // A stack's ARN ends in an id CloudFormation makes when it creates the stack: `/*` stands for it.
+    const stackArn = stack.formatArn({
+      service: 'cloudformation',
+      resource: 'stack',
+      resourceName: `${stack.stackName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stackArn] }),
+    );
+    acknowledge(this.role.node.findChild('DefaultPolicy'), {
+      id: `AwsSolutions-IAM5[Resource::${stack.resolve(stackArn)}]`,
+      reason:
+        "Reads the outputs of this one stack only: the wildcard stands for the id CloudFormation appends to the stack's ARN, unknown until the stack exists.",
+    });
     if (props.aliases.length > 0) {
       this.role.addToPolicy(
         new iam.PolicyStatement({
@@ -39,7 +56,6 @@ export class SmokeTestAccess extends Construct {
       );
     }
     if (props.layerParameters.length > 0) {
-      const stack = Stack.of(this);
       this.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['ssm:GetParameter'],

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
@@ -18,29 +18,40 @@ export interface SmokeTestStepProps {
   readonly stage: FunctionStage;
 }
 
+/** Minutes of the step beyond the functions' own timeouts: starting, assuming roles, reading outputs and SSM. */
+const STEP_OVERHEAD_MINUTES = 10;
+
 /**
- * After a function stage deploys: in the environment's account (through each stack's smoke-test role), invokes
- * every function's `live` alias once and checks that the layer versions it runs with are those SSM names. A
- * failure fails the stage, so nothing is promoted further. Its own role may assume those roles and nothing more.
+ * After a function stage deploys: in the environment's account (through each stack's smoke-test role), reads each
+ * function's name from its stack's outputs, invokes its `live` alias once and checks that the layer versions it
+ * runs with are those SSM names. A failure fails the stage, so nothing is promoted further. Its own role may
+ * assume those roles and nothing more.
+ *
+ * The names are read by the step, not passed in as the pipeline's variables: CodePipeline allows an action's
+ * settings 1000 characters, which a few functions' variables would exceed (aws-cdk issue 17067).
  */
 export class SmokeTestStep extends CodeBuildStep {
   constructor(id: string, props: SmokeTestStepProps) {
     const environment = props.stage.layerStage.environment;
-    const envFromCfnOutputs: Record<string, CfnOutput> = {};
     const roleArns: string[] = [];
+    let functionMinutes = 0;
     const targets = props.stage.functionStacks.map((stack) => {
       const roleName = smokeTestRoleName(props.appName, environment.name, stack.configName);
       roleArns.push(`arn:${Aws.PARTITION}:iam::${environment.account}:role/${roleName}`);
       return {
         stack: stack.configName,
+        stackName: stack.stackName,
         account: environment.account,
         region: environment.region,
         roleName,
         functions: [...stack.functionNameOutputs].map(([name, output]) => {
-          const nameVariable = `FUNCTION_NAME_${variablePart(stack.configName)}_${variablePart(name)}`;
-          envFromCfnOutputs[nameVariable] = output;
+          functionMinutes += Math.ceil((stack.functions.get(name)!.function.timeout?.toSeconds() ?? 3) / 60);
           const layers = stack.functionLayers.get(name) ?? [];
-          return { name, nameVariable, layers: layers.map((l) => ({ name: l.name, parameter: l.parameterName })) };
+          return {
+            name,
+            output: stack.resolve(output.logicalId) as string,
+            layers: layers.map((l) => ({ name: l.name, parameter: l.parameterName })),
+          };
         }),
       };
     });
@@ -49,18 +60,13 @@ export class SmokeTestStep extends CodeBuildStep {
       input: props.input,
       commands: [SMOKE_TEST_COMMAND],
       env: { SMOKE_TEST_SPEC: JSON.stringify({ environment: environment.name, alias: LIVE_ALIAS, targets }) },
-      envFromCfnOutputs,
       rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns })],
       buildEnvironment: {
         buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
         computeType: codebuild.ComputeType.SMALL,
       },
-      timeout: Duration.minutes(15),
+      // The functions are invoked one after another, each up to its own timeout.
+      timeout: Duration.minutes(Math.min(480, STEP_OVERHEAD_MINUTES + functionMinutes)),
     });
   }
-}
-
-/** `price-order` -> `PRICE_ORDER`: a name as part of an environment variable's name. */
-function variablePart(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }

@@ -236,6 +236,13 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
       expect(statements.map((st: any) => ({ ...st, Resource: [st.Resource].flat() }))).toEqual([
         {
           Effect: 'Allow',
+          Action: 'cloudformation:DescribeStacks',
+          Resource: [
+            `arn:aws:cloudformation:${environments[index].region}:${environments[index].account}:stack/${stack.stackName}/*`,
+          ],
+        },
+        {
+          Effect: 'Allow',
           Action: ['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction'],
           Resource: aliasIds.map((id) => ({ Ref: id })),
         },

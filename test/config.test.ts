@@ -115,6 +115,22 @@ const badConfigs: readonly BadConfig[] = [
     ],
   },
   {
+    name: 'an ignored path that could match deployed files',
+    change: (c) => {
+      c.pipeline.source.ignoredPaths = ['**/*.md', 'layers/common/README.md'];
+    },
+    problems: [
+      {
+        setting: 'config.pipeline.source.ignoredPaths[0]',
+        message: 'can match files that are deployed (under layers/ or lambda/)',
+      },
+      {
+        setting: 'config.pipeline.source.ignoredPaths[1]',
+        message: 'can match files that are deployed (under layers/ or lambda/)',
+      },
+    ],
+  },
+  {
     name: 'an absolute ignored path',
     change: (c) => {
       c.pipeline.source.ignoredPaths = ['/docs/**'];
@@ -606,13 +622,17 @@ describe('the runtime deprecation calendar', () => {
     );
   });
 
-  test('refuses, after the date, every runtime setting that names the runtime', () => {
+  test('refuses, after the date, every runtime setting that names the runtime, defaults included', () => {
     const error = configErrorOf(() =>
       parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT, today: day('2029-07-01') }),
     );
+    const deprecated = { message: 'was deprecated by Lambda on 2029-06-30' };
     expect(settingsAndMessages(error)).toEqual([
-      { setting: 'config.layers.common.runtimes[0]', message: 'was deprecated by Lambda on 2029-06-30' },
-      { setting: 'config.layers.domain.runtimes[0]', message: 'was deprecated by Lambda on 2029-06-30' },
+      { setting: 'config.layers.common.runtimes[0]', ...deprecated },
+      { setting: 'config.layers.domain.runtimes[0]', ...deprecated },
+      { setting: 'config.functions.price-order.runtime', ...deprecated },
+      { setting: 'config.functions.health-check.runtime', ...deprecated },
+      { setting: 'config.functions.daily-report.runtime', ...deprecated },
     ]);
   });
 });

@@ -268,6 +268,16 @@ describe('with AWS', () => {
     expect(iam.commandCalls(GetRoleCommand).map((c) => c.args[0].input.RoleName)).toEqual([deployRole(DEV)]);
   });
 
+  test('with no credentials for any account, fails: nothing was checked', async () => {
+    const findings = await checkAws(config, async () => undefined, 33);
+    expect(findings.filter((f) => f.level === 'fail')).toEqual([
+      expect.objectContaining({
+        check: 'AWS credentials',
+        message: 'no credentials reach any account of the configuration: nothing was checked',
+      }),
+    ]);
+  });
+
   test('"recent enough" is the bootstrap version of the project\'s own CDK CLI', () => {
     expect(cliBootstrapVersion(PROJECT_ROOT)).toBeGreaterThanOrEqual(6);
   });

@@ -189,9 +189,9 @@ interface Synth {
   readonly templates: ReadonlyMap<string, any>;
 }
 
-function synthesize(projectRoot: string): Synth {
+function synthesize(projectRoot: string, change?: (config: Record<string, any>) => void): Synth {
   const outdir = tempDir('cdk-out-');
-  const { created, assembly } = synthApp({ projectRoot, outdir });
+  const { created, assembly } = synthApp({ projectRoot, outdir, config: change });
   return { created, outdir, templates: allTemplates(assembly) };
 }
 
@@ -309,6 +309,23 @@ describe('synthesized templates', () => {
       for (const file of files) {
         const [a, b] = [original.outdir, repeated.outdir].map((dir) => fs.readFileSync(path.join(dir, file)));
         expect({ file, identical: a.equals(b) }).toEqual({ file, identical: true });
+      }
+    });
+  });
+
+  describe("after a change to a layer's description only", () => {
+    test('publishes a new version of each function that uses it, as the layer gets a new version; the others keep theirs', () => {
+      const changed = synthesize(root, (c) => {
+        c.layers.domain.description = 'Domain model, described anew';
+      });
+      for (const env of original.created.pipelineStack.environments) {
+        for (const stack of functionStacksOf(env)) {
+          const [a, b] = [original, changed].map((synth) => templateOf(synth, stack));
+          for (const fn of stack.functions.keys()) {
+            const moved = versionId(b, stack, fn) !== versionId(a, stack, fn);
+            expect({ fn, moved }).toEqual({ fn, moved: usersOf('domain').functions.includes(fn) });
+          }
+        }
       }
     });
   });

@@ -1,16 +1,15 @@
 """The pipeline's smoke test of one environment, run after its function stacks deploy.
 
-For every function stack of the stage it assumes the stack's smoke-test role in the environment's account, then
-for every function: invokes its ``live`` alias once with ``lambda/<function>/events/smoke.json`` (or
-``events/default.json``), and checks that every layer the function uses is attached in the version SSM names for it
-(``/<app>/<environment>/layers/<layer>/arn``). Every problem is reported, then the step fails if there was one, and
-the promotion stops.
+For every function stack of the stage it assumes the stack's smoke-test role in the environment's account, reads
+the functions' names from the stack's outputs, then for every function: invokes its ``live`` alias once with
+``lambda/<function>/events/smoke.json`` (or ``events/default.json``), and checks that every layer the function uses
+is attached in the version SSM names for it (``/<app>/<environment>/layers/<layer>/arn``). Every problem is
+reported, then the step fails if there was one, and the promotion stops.
 
-It needs only Python's standard library and the AWS CLI, both on the CodeBuild image. The pipeline hands it:
-
-- ``SMOKE_TEST_SPEC``: JSON ``{"environment", "alias", "targets": [{"stack", "account", "region", "roleName",
-  "functions": [{"name", "nameVariable", "layers": [{"name", "parameter"}]}]}]}``, written at synth;
-- one variable per function (its ``nameVariable``) holding the function's physical name, from the stack's outputs.
+It needs only Python's standard library and the AWS CLI, both on the CodeBuild image. The pipeline hands it
+``SMOKE_TEST_SPEC``, JSON written at synth: ``{"environment", "alias", "targets": [{"stack", "stackName",
+"account", "region", "roleName", "functions": [{"name", "output", "layers": [{"name", "parameter"}]}]}]}``, where
+``output`` is the key of the stack output that holds the function's name.
 """
 
 import json
@@ -24,9 +23,17 @@ class AwsError(Exception):
     """An AWS CLI call failed; the message is the CLI's own."""
 
 
-def run_aws(args, credentials=None, region=None):
-    """Runs ``aws <args> --output json`` and returns its parsed output (``{}`` when it prints nothing)."""
+def run_aws(args, credentials=None, region=None, once=False):
+    """Runs ``aws <args> --output json`` and returns its parsed output (``{}`` when it prints nothing).
+
+    ``once``: a single attempt that waits as long as it takes (an invocation must not be repeated by the CLI's
+    retries, nor cut at its 60-second read timeout: a function may run for minutes).
+    """
     env = dict(os.environ)
+    if once:
+        env["AWS_MAX_ATTEMPTS"] = "1"
+        env["AWS_RETRY_MODE"] = "standard"
+        args = [*args, "--cli-read-timeout", "0"]
     if credentials:
         env.update(
             AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
@@ -51,9 +58,8 @@ def event_file(root, function):
     return None
 
 
-def smoke_test(spec, aws=run_aws, environ=None, root="."):
+def smoke_test(spec, aws=run_aws, root="."):
     """Smoke-tests every function of ``spec``; returns the problems found, as lines, empty when all passed."""
-    environ = os.environ if environ is None else environ
     alias = spec["alias"]
     problems = []
     partition = aws(["sts", "get-caller-identity"])["Arn"].split(":")[1]
@@ -67,20 +73,26 @@ def smoke_test(spec, aws=run_aws, environ=None, root="."):
             problems.append(f"stack {target['stack']}: cannot assume {role_arn}: {error}")
             continue
 
-        def call(args, region=target["region"], credentials=credentials):
-            return aws(args, credentials=credentials, region=region)
+        def call(args, region=target["region"], credentials=credentials, **options):
+            return aws(args, credentials=credentials, region=region, **options)
 
+        try:
+            stacks = call(["cloudformation", "describe-stacks", "--stack-name", target["stackName"]])["Stacks"]
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+        except AwsError as error:
+            problems.append(f"stack {target['stack']}: cannot read the outputs of {target['stackName']}: {error}")
+            continue
         for function in target["functions"]:
-            problems.extend(check_function(function, alias, call, environ, root))
+            problems.extend(check_function(function, alias, call, outputs, root))
     return problems
 
 
-def check_function(function, alias, call, environ, root):
+def check_function(function, alias, call, outputs, root):
     """Invokes one function's alias and compares its layers with SSM; returns its problems."""
     label = f"function {function['name']}"
-    name = environ.get(function["nameVariable"])
+    name = outputs.get(function["output"])
     if not name:
-        return [f"{label}: its name did not reach the step (variable {function['nameVariable']} is empty)"]
+        return [f"{label}: its stack has no output {function['output']} with the function's name"]
     qualified = f"{label} ({name}:{alias})"
     problems = []
     try:
@@ -95,7 +107,8 @@ def check_function(function, alias, call, environ, root):
                 [
                     "lambda", "invoke", "--function-name", name, "--qualifier", alias,
                     "--cli-binary-format", "raw-in-base64-out", "--payload", f"fileb://{event}", response_file,
-                ]
+                ],
+                once=True,
             )
             if response.get("FunctionError"):
                 with open(response_file, encoding="utf-8", errors="replace") as body:

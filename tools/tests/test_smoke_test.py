@@ -4,6 +4,7 @@ import json
 import os
 import tempfile
 import unittest
+import unittest.mock
 
 import smoke_test
 from smoke_test import AwsError
@@ -17,13 +18,14 @@ SPEC = {
     "targets": [
         {
             "stack": "orders",
+            "stackName": "Dev-Functions-Orders",
             "account": "222222222222",
             "region": "eu-west-1",
             "roleName": "orders-dev-orders-smoke",
             "functions": [
                 {
                     "name": "price-order",
-                    "nameVariable": "FUNCTION_NAME_ORDERS_PRICE_ORDER",
+                    "output": "PriceOrderFunctionName",
                     "layers": [
                         {"name": "common", "parameter": "/orders/dev/layers/common/arn"},
                         {"name": "domain", "parameter": "/orders/dev/layers/domain/arn"},
@@ -34,7 +36,6 @@ SPEC = {
     ],
 }
 
-ENVIRON = {"FUNCTION_NAME_ORDERS_PRICE_ORDER": "Dev-Orders-PriceOrder-ABC123"}
 
 
 class FakeAws:
@@ -47,16 +48,19 @@ class FakeAws:
         self.invoke_response = {"StatusCode": 200, "ExecutedVersion": "4"}
         self.invoke_body = '{"price": 42}'
         self.fail = {}
+        self.outputs = [{"OutputKey": "PriceOrderFunctionName", "OutputValue": "Dev-Orders-PriceOrder-ABC123"}]
 
-    def __call__(self, args, credentials=None, region=None):
+    def __call__(self, args, credentials=None, region=None, once=False):
         command = " ".join(args[:2])
-        self.calls.append({"command": command, "args": args, "credentials": credentials, "region": region})
+        self.calls.append({"command": command, "args": args, "credentials": credentials, "region": region, "once": once})
         if command in self.fail:
             raise AwsError(self.fail[command])
         if command == "sts get-caller-identity":
             return {"Arn": "arn:aws:sts::111111111111:assumed-role/pipeline-smoke/build"}
         if command == "sts assume-role":
             return {"Credentials": {"AccessKeyId": "AKIA", "SecretAccessKey": "secret", "SessionToken": "token"}}
+        if command == "cloudformation describe-stacks":
+            return {"Stacks": [{"StackName": args[args.index("--stack-name") + 1], "Outputs": self.outputs}]}
         if command == "lambda invoke":
             with open(args[-1], "w", encoding="utf-8") as out:
                 out.write(self.invoke_body)
@@ -71,8 +75,8 @@ class FakeAws:
         return [call["command"] for call in self.calls]
 
 
-def run(aws, environ=ENVIRON, root="."):
-    return smoke_test.smoke_test(SPEC, aws=aws, environ=environ, root=root)
+def run(aws, root="."):
+    return smoke_test.smoke_test(SPEC, aws=aws, root=root)
 
 
 class SmokeTestTest(unittest.TestCase):
@@ -84,6 +88,7 @@ class SmokeTestTest(unittest.TestCase):
             [
                 "sts get-caller-identity",
                 "sts assume-role",
+                "cloudformation describe-stacks",
                 "lambda invoke",
                 "lambda get-function-configuration",
                 "ssm get-parameter",
@@ -100,6 +105,20 @@ class SmokeTestTest(unittest.TestCase):
             self.assertEqual(call["region"], "eu-west-1")
             self.assertEqual(call["credentials"]["SessionToken"], "token")
 
+    def test_reads_the_function_names_from_the_stacks_outputs(self):
+        aws = FakeAws()
+        run(aws)
+        describe = aws.calls[2]["args"]
+        self.assertEqual(describe[describe.index("--stack-name") + 1], "Dev-Functions-Orders")
+
+    def test_invokes_once_and_waits_as_long_as_the_function_runs(self):
+        aws = FakeAws()
+        run(aws)
+        invoke = next(call for call in aws.calls if call["command"] == "lambda invoke")
+        self.assertTrue(invoke["once"])
+        others = [call for call in aws.calls if call["command"] != "lambda invoke"]
+        self.assertFalse(any(call["once"] for call in others))
+
     def test_invokes_the_live_alias_with_the_functions_default_event(self):
         aws = FakeAws()
         root = self.enterContext(tempfile.TemporaryDirectory())
@@ -108,7 +127,7 @@ class SmokeTestTest(unittest.TestCase):
         with open(os.path.join(events, "default.json"), "w", encoding="utf-8") as out:
             json.dump({"items": []}, out)
         run(aws, root=root)
-        invoke = aws.calls[2]["args"]
+        invoke = aws.calls[3]["args"]
         self.assertEqual(invoke[invoke.index("--function-name") + 1], "Dev-Orders-PriceOrder-ABC123")
         self.assertEqual(invoke[invoke.index("--qualifier") + 1], "live")
         self.assertEqual(invoke[invoke.index("--payload") + 1], f"fileb://{os.path.join(events, 'default.json')}")
@@ -145,13 +164,18 @@ class SmokeTestTest(unittest.TestCase):
             ],
         )
 
-    def test_reports_a_function_whose_name_did_not_reach_the_step(self):
+    def test_reports_a_function_whose_name_is_not_among_the_outputs(self):
         aws = FakeAws()
-        problems = run(aws, environ={})
-        self.assertEqual(
-            problems,
-            ["function price-order: its name did not reach the step (variable FUNCTION_NAME_ORDERS_PRICE_ORDER is empty)"],
-        )
+        aws.outputs = []
+        problems = run(aws)
+        self.assertEqual(problems, ["function price-order: its stack has no output PriceOrderFunctionName with the function's name"])
+
+    def test_reports_a_stack_whose_outputs_it_cannot_read(self):
+        aws = FakeAws()
+        aws.fail["cloudformation describe-stacks"] = "ValidationError: Stack with id Dev-Functions-Orders does not exist"
+        problems = run(aws)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("stack orders: cannot read the outputs of Dev-Functions-Orders: ValidationError", problems[0])
 
     def test_reports_a_role_it_cannot_assume_and_goes_on(self):
         aws = FakeAws()
@@ -166,6 +190,47 @@ class SmokeTestTest(unittest.TestCase):
         problems = run(aws)
         self.assertEqual(len(problems), 1)
         self.assertIn("function price-order (Dev-Orders-PriceOrder-ABC123:live): ResourceNotFoundException", problems[0])
+
+
+class RunAwsTest(unittest.TestCase):
+    """``run_aws`` against a stand-in ``aws`` executable on the PATH that prints what it was given."""
+
+    def setUp(self):
+        folder = self.enterContext(tempfile.TemporaryDirectory())
+        fake = os.path.join(folder, "aws")
+        with open(fake, "w", encoding="utf-8") as out:
+            out.write(
+                "#!/usr/bin/env python3\n"
+                "import json, os, sys\n"
+                "if sys.argv[1] == 'fail':\n"
+                "    sys.stderr.write('An error occurred (AccessDenied)')\n"
+                "    sys.exit(254)\n"
+                "print(json.dumps({'args': sys.argv[1:], 'attempts': os.environ.get('AWS_MAX_ATTEMPTS'),\n"
+                "    'region': os.environ.get('AWS_REGION'), 'token': os.environ.get('AWS_SESSION_TOKEN')}))\n"
+            )
+        os.chmod(fake, 0o755)
+        path = f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
+        patcher = unittest.mock.patch.dict(os.environ, {"PATH": path})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_asks_for_json_with_the_credentials_and_region_given(self):
+        out = smoke_test.run_aws(
+            ["ssm", "get-parameter", "--name", "/x"],
+            credentials={"AccessKeyId": "a", "SecretAccessKey": "s", "SessionToken": "t"},
+            region="eu-west-1",
+        )
+        self.assertEqual(out["args"], ["ssm", "get-parameter", "--name", "/x", "--output", "json"])
+        self.assertEqual((out["region"], out["token"]), ("eu-west-1", "t"))
+
+    def test_once_makes_a_single_attempt_without_a_read_timeout(self):
+        out = smoke_test.run_aws(["lambda", "invoke", "out.json"], once=True)
+        self.assertEqual(out["attempts"], "1")
+        self.assertEqual(out["args"][-4:], ["--cli-read-timeout", "0", "--output", "json"])
+
+    def test_a_failed_call_raises_with_the_clis_message(self):
+        with self.assertRaisesRegex(AwsError, "AccessDenied"):
+            smoke_test.run_aws(["fail", "now"])
 
 
 if __name__ == "__main__":
