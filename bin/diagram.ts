@@ -11,13 +11,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { pipelineDiagram, withDiagram } from '../pipeline/pipeline-diagram';
 import { createApp } from './main';
-import { PROJECT_ROOT, runTool, UsageError } from './project';
+import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
 
 const README = path.join(PROJECT_ROOT, 'README.md');
 
 /** The diagram of the pipeline the project synthesizes now. */
 export function currentDiagram(): string {
-  const context = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
+  const context = cdkJsonContext();
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'diagram-'));
   try {
     const { app, pipelineStack } = createApp({ context, outdir });

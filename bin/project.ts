@@ -10,10 +10,14 @@ import { ConfigError } from '../lib/config-error';
 /** The project's root folder: every path is derived from it, never from the working directory. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
+/** The `context` of `<projectRoot>/cdk.json`: the configuration and the feature flags, as `cdk synth` passes them. */
+export function cdkJsonContext(projectRoot: string = PROJECT_ROOT): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')).context ?? {};
+}
+
 /** Reads and validates the configuration in `<projectRoot>/cdk.json`. */
 export function loadProjectConfig(projectRoot: string = PROJECT_ROOT): AppConfig {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8'));
-  return parseConfig(cdkJson.context?.[CONFIG_CONTEXT_KEY], { projectRoot });
+  return parseConfig(cdkJsonContext(projectRoot)[CONFIG_CONTEXT_KEY], { projectRoot });
 }
 
 /**

@@ -9,13 +9,13 @@ import { Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { createApp, CreatedApp } from '../bin/main';
-import { PROJECT_ROOT } from '../bin/project';
+import { cdkJsonContext as projectContext, PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
 import { ConfigError } from '../lib/config-error';
 
 /** The context of the committed cdk.json. */
 export function cdkJsonContext(): Record<string, any> {
-  return JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
+  return projectContext(PROJECT_ROOT);
 }
 
 /** A deep copy of the committed `config`, for a test to change. */
