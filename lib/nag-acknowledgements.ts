@@ -33,6 +33,15 @@ export const RELEASE_ACKNOWLEDGEMENTS = {
   },
 } satisfies Record<string, NagAcknowledgement>;
 
+/** Findings on the role through which the pipeline's smoke test reaches a function stack. */
+export const SMOKE_TEST_ACKNOWLEDGEMENTS = {
+  ownStackOutputs: (stackArn: string): NagAcknowledgement => ({
+    id: `AwsSolutions-IAM5[Resource::${stackArn}]`,
+    reason:
+      "Reads the outputs of this one stack only: the wildcard stands for the id CloudFormation appends to the stack's ARN, unknown until the stack exists.",
+  }),
+};
+
 /** Records acknowledgements on one construct. */
 export function acknowledge(scope: IConstruct, ...acknowledgements: NagAcknowledgement[]): void {
   Validations.of(scope).acknowledge(...acknowledgements);

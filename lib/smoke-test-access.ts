@@ -2,7 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag-acknowledgements';
+import { acknowledge, SMOKE_TEST_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
 
 /** Props of {@link SmokeTestAccess}. */
 export interface SmokeTestAccessProps {
@@ -23,9 +23,12 @@ export interface SmokeTestAccessProps {
  */
 export class SmokeTestAccess extends Construct {
   readonly role: iam.Role;
+  /** The role's name, as a plain string: the pipeline (another stage) names the role by it. */
+  readonly roleName: string;
 
   constructor(scope: Construct, id: string, props: SmokeTestAccessProps) {
     super(scope, id);
+    this.roleName = props.roleName;
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
       assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
@@ -42,11 +45,10 @@ export class SmokeTestAccess extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stackArn] }),
     );
-    acknowledge(this.role.node.findChild('DefaultPolicy'), {
-      id: `AwsSolutions-IAM5[Resource::${stack.resolve(stackArn)}]`,
-      reason:
-        "Reads the outputs of this one stack only: the wildcard stands for the id CloudFormation appends to the stack's ARN, unknown until the stack exists.",
-    });
+    acknowledge(
+      this.role.node.findChild('DefaultPolicy'),
+      SMOKE_TEST_ACKNOWLEDGEMENTS.ownStackOutputs(stack.resolve(stackArn)),
+    );
     if (props.aliases.length > 0) {
       this.role.addToPolicy(
         new iam.PolicyStatement({

@@ -99,7 +99,7 @@ export class PipelineStack extends Stack {
       });
       for (const functionStage of functionStages) {
         this.pipeline.addStage(functionStage, {
-          post: [new SmokeTestStep('SmokeTest', { input: source, appName: config.appName, stage: functionStage })],
+          post: [new SmokeTestStep('SmokeTest', { input: source, stage: functionStage })],
         });
       }
     }

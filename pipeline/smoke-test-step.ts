@@ -4,7 +4,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import type { FunctionStage } from '../lib/function-stage';
 import { LIVE_ALIAS } from '../lib/live-alias';
-import { smokeTestRoleName } from '../lib/naming';
 
 /** The command the step runs, from the source checkout (standard library Python and the AWS CLI). */
 export const SMOKE_TEST_COMMAND = 'python3 tools/smoke_test.py';
@@ -13,7 +12,6 @@ export const SMOKE_TEST_COMMAND = 'python3 tools/smoke_test.py';
 export interface SmokeTestStepProps {
   /** The source: the step runs `tools/smoke_test.py` and reads the functions' sample events from it. */
   readonly input: IFileSetProducer;
-  readonly appName: string;
   /** The function stage just deployed: every function of every stack in it is tested. */
   readonly stage: FunctionStage;
 }
@@ -36,7 +34,7 @@ export class SmokeTestStep extends CodeBuildStep {
     const roleArns: string[] = [];
     let functionMinutes = 0;
     const targets = props.stage.functionStacks.map((stack) => {
-      const roleName = smokeTestRoleName(props.appName, environment.name, stack.configName);
+      const { roleName } = stack.smokeTestAccess;
       roleArns.push(`arn:${Aws.PARTITION}:iam::${environment.account}:role/${roleName}`);
       return {
         stack: stack.configName,

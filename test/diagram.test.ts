@@ -10,12 +10,8 @@ const diagram = currentDiagram();
 describe('the pipeline diagram', () => {
   test('in README.md is the one the current code synthesizes (run npm run diagram to redraw it)', () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-    const committed = readme.slice(readme.indexOf(DIAGRAM_START), readme.indexOf(DIAGRAM_END));
-    const current = withDiagram(readme, diagram).slice(
-      readme.indexOf(DIAGRAM_START),
-      withDiagram(readme, diagram).indexOf(DIAGRAM_END),
-    );
-    expect(committed).toBe(current);
+    const section = (text: string) => text.slice(text.indexOf(DIAGRAM_START), text.indexOf(DIAGRAM_END));
+    expect(section(readme)).toBe(section(withDiagram(readme, diagram)));
   });
 
   test('shows every stage, in order, each a box of its own', () => {
