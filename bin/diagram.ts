@@ -15,12 +15,21 @@ import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
 
 const README = path.join(PROJECT_ROOT, 'README.md');
 
+/** Which project {@link currentDiagram} draws. */
+export interface DiagramOptions {
+  /** @default PROJECT_ROOT */
+  readonly projectRoot?: string;
+  /** @default - the context of the project's cdk.json */
+  readonly context?: Record<string, unknown>;
+}
+
 /** The diagram of the pipeline the project synthesizes now. */
-export function currentDiagram(): string {
-  const context = cdkJsonContext();
+export function currentDiagram(options: DiagramOptions = {}): string {
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+  const context = options.context ?? cdkJsonContext(projectRoot);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'diagram-'));
   try {
-    const { app, pipelineStack } = createApp({ context, outdir });
+    const { app, pipelineStack } = createApp({ context, outdir, projectRoot });
     const assembly = app.synth();
     return pipelineDiagram(assembly.getStackArtifact(pipelineStack.artifactId).template);
   } finally {

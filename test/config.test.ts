@@ -4,15 +4,21 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { PROJECT_ROOT } from '../bin/project';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { createApp } from '../bin/main';
 import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../lib/config';
 import { newestSupportedRuntime, runtimeStatus } from '../lib/runtimes';
 import { ConfigError, Problem } from '../lib/config-error';
-import { baseConfig, buildApp, cdkJsonContext, configErrorOf, copyProject } from './helpers';
+import {
+  baseConfig,
+  buildApp,
+  cdkJsonContext,
+  configErrorOf,
+  copyProject,
+  copyProjectWithTools,
+  FIXTURE_ROOT,
+} from './helpers';
 
 /** The raw, unvalidated `config` object, as a test changes it. */
 type RawConfig = ReturnType<typeof baseConfig>;
@@ -484,11 +490,11 @@ const badConfigs: readonly BadConfig[] = [
 
 describe('parseConfig', () => {
   test('accepts the committed configuration', () => {
-    expect(() => parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT })).not.toThrow();
+    expect(() => parseConfig(baseConfig(), { projectRoot: FIXTURE_ROOT })).not.toThrow();
   });
 
   test('rejects a missing config object', () => {
-    const error = configErrorOf(() => parseConfig(undefined, { projectRoot: PROJECT_ROOT }));
+    const error = configErrorOf(() => parseConfig(undefined, { projectRoot: FIXTURE_ROOT }));
     expect(settingsAndMessages(error)).toEqual([{ setting: CONFIG_CONTEXT_KEY, message: 'is missing' }]);
   });
 
@@ -497,7 +503,7 @@ describe('parseConfig', () => {
   });
 
   test('reports an empty layers object, and every reference and folder it leaves without a layer', () => {
-    const error = configErrorOf(() => parseConfig({ ...baseConfig(), layers: {} }, { projectRoot: PROJECT_ROOT }));
+    const error = configErrorOf(() => parseConfig({ ...baseConfig(), layers: {} }, { projectRoot: FIXTURE_ROOT }));
     expect(settingsAndMessages(error)).toEqual([
       { setting: 'config.layers', message: 'declares no layer' },
       { setting: 'config.functions.price-order.layers[0]', message: 'names no declared layer' },
@@ -516,7 +522,7 @@ describe('parseConfig', () => {
     config.environments[1].name = 'dev';
     config.functions['health-check'].layers = ['common', 'utils'];
 
-    const error = configErrorOf(() => parseConfig(config, { projectRoot: PROJECT_ROOT }));
+    const error = configErrorOf(() => parseConfig(config, { projectRoot: FIXTURE_ROOT }));
 
     expect(error.problems.map((p) => p.setting)).toEqual([
       'config.pipeline.region',
@@ -541,7 +547,7 @@ describe('parseConfig', () => {
     const config = baseConfig();
     config.functions['health-check'] = { stack: 'orders', layers: ['common'] };
 
-    const { functions } = parseConfig(config, { projectRoot: PROJECT_ROOT });
+    const { functions } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
 
     expect(functions.find((f) => f.name === 'health-check')).toEqual({
       name: 'health-check',
@@ -561,7 +567,7 @@ describe('parseConfig', () => {
     const config = baseConfig();
     config.layers.common = {};
 
-    const { layers } = parseConfig(config, { projectRoot: PROJECT_ROOT });
+    const { layers } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
 
     expect(layers.find((l) => l.name === 'common')).toEqual({
       name: 'common',
@@ -576,7 +582,7 @@ describe('parseConfig', () => {
     delete config.environments[0].requiresApproval;
     config.environments[1].requiresApproval = true;
 
-    const { environments } = parseConfig(config, { projectRoot: PROJECT_ROOT });
+    const { environments } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
 
     expect(environments.map((e) => e.requiresApproval)).toEqual([false, true]);
   });
@@ -586,7 +592,7 @@ describe('parseConfig', () => {
     delete config.environments[0].deployment;
     config.environments[1].deployment = 'Linear10PercentEvery3Minutes';
 
-    const { environments } = parseConfig(config, { projectRoot: PROJECT_ROOT });
+    const { environments } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
 
     expect(environments.map((e) => e.deployment)).toEqual(['Canary10Percent5Minutes', 'Linear10PercentEvery3Minutes']);
   });
@@ -606,7 +612,7 @@ describe('the runtime deprecation calendar', () => {
   });
 
   test('warns in the half year before a runtime in use is deprecated, naming who uses it', () => {
-    const config = parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT, today: day('2029-03-01') });
+    const config = parseConfig(baseConfig(), { projectRoot: FIXTURE_ROOT, today: day('2029-03-01') });
     expect(runtimeDeprecationWarnings(config, day('2029-03-01'))).toEqual([
       'python3.13 is deprecated by Lambda on 2029-06-30 (used by layer common, layer domain, function price-order, function health-check, ' +
         `function daily-report): move to ${newestSupportedRuntime(day('2029-03-01'))} before then, or synth will refuse it.`,
@@ -615,7 +621,11 @@ describe('the runtime deprecation calendar', () => {
   });
 
   test('puts the warning on the pipeline stack, where cdk synth shows it', () => {
-    const { pipelineStack } = createApp({ context: cdkJsonContext(), today: day('2029-03-01') });
+    const { pipelineStack } = createApp({
+      context: cdkJsonContext(),
+      projectRoot: FIXTURE_ROOT,
+      today: day('2029-03-01'),
+    });
     Annotations.fromStack(pipelineStack).hasWarning(
       '/PipelineStack',
       Match.stringLikeRegexp('python3.13 is deprecated by Lambda on 2029-06-30'),
@@ -624,7 +634,7 @@ describe('the runtime deprecation calendar', () => {
 
   test('refuses, after the date, every runtime setting that names the runtime, defaults included', () => {
     const error = configErrorOf(() =>
-      parseConfig(baseConfig(), { projectRoot: PROJECT_ROOT, today: day('2029-07-01') }),
+      parseConfig(baseConfig(), { projectRoot: FIXTURE_ROOT, today: day('2029-07-01') }),
     );
     const deprecated = { message: 'was deprecated by Lambda on 2029-06-30' };
     expect(settingsAndMessages(error)).toEqual([
@@ -646,20 +656,14 @@ describe('the app', () => {
   test('`cdk synth` prints the problems and exits 1, without a stack trace', () => {
     const config = baseConfig();
     config.environments[0].account = '123';
-    // A folder of its own holding a cdk.json with the bad configuration and the project's app command, its paths
-    // made absolute: the CDK CLI runs the app exactly as `npx cdk synth` does in the project.
-    const folder = temporaryDirectory('bad-cdk-json-');
-    const committed = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
-    const app = (committed.app as string).replace(
-      / (bin\/\S+)/g,
-      (_, file: string) => ` ${path.join(PROJECT_ROOT, file)}`,
-    );
-    fs.writeFileSync(
-      path.join(folder, 'cdk.json'),
-      JSON.stringify({ app, context: { ...cdkJsonContext(), [CONFIG_CONTEXT_KEY]: config } }),
-    );
+    // A project of its own holding a cdk.json with the bad configuration: the CDK CLI runs the app exactly as
+    // `npx cdk synth` does in the project.
+    const folder = copyProjectWithTools();
+    const cdkJson = JSON.parse(fs.readFileSync(path.join(folder, 'cdk.json'), 'utf8'));
+    cdkJson.context[CONFIG_CONTEXT_KEY] = config;
+    fs.writeFileSync(path.join(folder, 'cdk.json'), JSON.stringify(cdkJson));
 
-    const result = spawnSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '-q'], {
+    const result = spawnSync(path.join(folder, 'node_modules', '.bin', 'cdk'), ['synth', '-q'], {
       cwd: folder,
       encoding: 'utf8',
       timeout: 85_000,
@@ -679,17 +683,11 @@ afterAll(() => {
   for (const folder of temporaryFolders) fs.rmSync(folder, { recursive: true, force: true });
 });
 
-function temporaryDirectory(prefix: string): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  temporaryFolders.push(folder);
-  return folder;
-}
-
 /** Validates the configuration `bad` makes, in the project it makes, and returns the problems reported. */
 function reportedProblems(bad: BadConfig): ExpectedProblem[] {
   const config = baseConfig();
   bad.change?.(config);
-  let projectRoot = PROJECT_ROOT;
+  let projectRoot = FIXTURE_ROOT;
   if (bad.project) {
     projectRoot = copyProject();
     temporaryFolders.push(projectRoot);

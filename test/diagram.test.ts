@@ -1,19 +1,18 @@
-/** The picture of the pipeline in the README: drawn from the synthesized template, and kept current. */
+/**
+ * The picture of the pipeline in the README: drawn from the synthesized template, and kept current by
+ * `npm run diagram` (which CI checks with `--check`). A stale picture never fails `npm test`, and so never the
+ * pipeline's synth: documentation does not block a deploy.
+ */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { currentDiagram } from '../bin/diagram';
-import { PROJECT_ROOT } from '../bin/project';
 import { DIAGRAM_END, DIAGRAM_START, withDiagram } from '../pipeline/pipeline-diagram';
+import { cdkJsonContext, copyProjectWithTools, FIXTURE_ROOT } from './helpers';
 
-const diagram = currentDiagram();
+const diagram = currentDiagram({ projectRoot: FIXTURE_ROOT, context: cdkJsonContext() });
 
 describe('the pipeline diagram', () => {
-  test('in README.md is the one the current code synthesizes (run npm run diagram to redraw it)', () => {
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-    const section = (text: string) => text.slice(text.indexOf(DIAGRAM_START), text.indexOf(DIAGRAM_END));
-    expect(section(readme)).toBe(section(withDiagram(readme, diagram)));
-  });
-
   test('shows every stage, in order, each a box of its own', () => {
     const stages = [...diagram.matchAll(/^ {2}subgraph S\d+\["([^"]+)"\]$/gm)].map((m) => m[1]);
     expect(stages).toEqual([
@@ -40,7 +39,43 @@ describe('the pipeline diagram', () => {
     const ids = (name: string) =>
       [...diagram.matchAll(new RegExp(`^ {4}(S5A\\d+)\\("${name.replace('.', '\\.')}<br`, 'gm'))].map((m) => m[1]);
     const [smoke] = ids('SmokeTest');
-    for (const deploy of [...ids('Orders.Deploy'), ...ids('Reports.Deploy')])
-      expect(diagram).toContain(`  ${deploy} --> ${smoke}`);
+    expect(smoke).toBeDefined();
+    const deploys = [...ids('Orders.Deploy'), ...ids('Reports.Deploy')];
+    expect(deploys).toHaveLength(2);
+    for (const deploy of deploys) expect(diagram).toContain(`  ${deploy} --> ${smoke}`);
   });
+
+  test('replaces only the part of the README between its markers', () => {
+    const readme = `# Title\n\n${DIAGRAM_START}\nold picture\n${DIAGRAM_END}\n\nThe rest.\n`;
+    const updated = withDiagram(readme, 'flowchart TD');
+    expect(updated).toBe(
+      `# Title\n\n${DIAGRAM_START}\n\n\`\`\`mermaid\nflowchart TD\n\`\`\`\n\n${DIAGRAM_END}\n\nThe rest.\n`,
+    );
+    expect(withDiagram(updated, 'flowchart TD')).toBe(updated);
+  });
+});
+
+describe('npm run diagram', () => {
+  const project = copyProjectWithTools();
+  const readme = path.join(project, 'README.md');
+  const run = (...args: string[]) =>
+    spawnSync(path.join(project, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/diagram.ts', ...args], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+
+  test('--check fails on a stale picture, naming the command; without it, redraws it; then --check passes', () => {
+    fs.writeFileSync(readme, `# Fixture\n\n${DIAGRAM_START}\nstale\n${DIAGRAM_END}\n`);
+    const stale = run('--check');
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toContain('README.md: the pipeline diagram is not the current one. Run: npm run diagram');
+    expect(fs.readFileSync(readme, 'utf8')).toContain('stale');
+
+    expect(run().status).toBe(0);
+    expect(fs.readFileSync(readme, 'utf8')).toBe(
+      withDiagram(`# Fixture\n\n${DIAGRAM_START}\n${DIAGRAM_END}\n`, diagram),
+    );
+    expect(run('--check').status).toBe(0);
+  }, 200_000);
 });

@@ -25,7 +25,7 @@ import {
   Finding,
 } from '../bin/doctor-checks';
 import { loadProjectConfig, PROJECT_ROOT } from '../bin/project';
-import { copyProject } from './helpers';
+import { copyProject, copyProjectWithTools, FIXTURE_ROOT } from './helpers';
 
 const PIPELINE = '111111111111';
 const DEV = '222222222222';
@@ -33,11 +33,11 @@ const PROD = '333333333333';
 const REGION = 'eu-west-1';
 const CONNECTION = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/00000000-0000-0000-0000-000000000000';
 
-const config = loadProjectConfig(PROJECT_ROOT);
+const config = loadProjectConfig(FIXTURE_ROOT);
 
 describe('offline', () => {
   test('the committed configuration passes, summarised', () => {
-    const { findings, config: parsed } = checkConfig(PROJECT_ROOT);
+    const { findings, config: parsed } = checkConfig(FIXTURE_ROOT);
     expect(parsed).toBeDefined();
     expect(findings).toEqual([
       { level: 'ok', check: 'configuration', message: '2 environments in 3 accounts, 2 layers, 3 functions' },
@@ -46,7 +46,7 @@ describe('offline', () => {
 
   test('a bad configuration fails, one finding per problem, each with its fix', () => {
     const root = copyProject();
-    const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
+    const cdkJson = JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8'));
     cdkJson.context.config.environments[1].account = '33';
     cdkJson.context.config.pipeline.region = 'eu-middle-9';
     fs.writeFileSync(path.join(root, 'cdk.json'), JSON.stringify(cdkJson));
@@ -117,11 +117,12 @@ describe('offline', () => {
   });
 
   test('this machine passes `npm run doctor`, offline', () => {
+    const root = copyProjectWithTools();
     const result = spawnSync(
-      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node'),
+      path.join(root, 'node_modules', '.bin', 'ts-node'),
       ['--transpile-only', 'bin/doctor.ts'],
       {
-        cwd: PROJECT_ROOT,
+        cwd: root,
         encoding: 'utf8',
         timeout: 60_000,
       },

@@ -1,6 +1,10 @@
 /**
- * The one test harness: apps built exactly as `cdk synth` builds them (the context of cdk.json, feature flags
- * included), configuration variants, throw-away copies of the project, and template access.
+ * The one test harness: apps built exactly as `cdk synth` builds them (the feature flags of the project's cdk.json),
+ * configuration variants, throw-away copies of the fixture project, and template access.
+ *
+ * The machinery's tests run against the fixture project the tests own (`test/fixtures/project`), never against the
+ * user's committed configuration: a team that changes `cdk.json`, `layers/` or `lambda/` by the README keeps every
+ * one of them green. What must hold for the user's own configuration is tested in `project.test.ts`, by invariants.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,12 +17,15 @@ import { cdkJsonContext as projectContext, PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
 import { ConfigError } from '../lib/config-error';
 
-/** The context of the committed cdk.json. */
+/** The fixture project: a `cdk.json` holding only `config`, with the `layers/` and `lambda/` it names. */
+export const FIXTURE_ROOT = path.join(__dirname, 'fixtures', 'project');
+
+/** The context `cdk synth` of the fixture would get: the project's feature flags, and the fixture's `config`. */
 export function cdkJsonContext(): Record<string, any> {
-  return projectContext(PROJECT_ROOT);
+  return { ...projectContext(PROJECT_ROOT), [CONFIG_CONTEXT_KEY]: projectContext(FIXTURE_ROOT)[CONFIG_CONTEXT_KEY] };
 }
 
-/** A deep copy of the committed `config`, for a test to change. */
+/** A deep copy of the fixture's `config`, for a test to change. */
 export function baseConfig(): Record<string, any> {
   return structuredClone(cdkJsonContext()[CONFIG_CONTEXT_KEY]);
 }
@@ -29,11 +36,12 @@ export interface TestAppOptions {
   readonly config?: (config: Record<string, any>) => void;
   /** Context besides `config` (e.g. `strictLayers`). */
   readonly context?: Record<string, unknown>;
+  /** @default FIXTURE_ROOT */
   readonly projectRoot?: string;
   readonly outdir?: string;
 }
 
-/** Builds the app as `cdk synth` does, with the context of cdk.json and the given changes. */
+/** Builds the fixture's app as `cdk synth` does, with the project's feature flags and the given changes. */
 export function buildApp(options: TestAppOptions = {}): CreatedApp {
   const config = baseConfig();
   options.config?.(config);
@@ -45,7 +53,7 @@ export function buildApp(options: TestAppOptions = {}): CreatedApp {
       [CONFIG_CONTEXT_KEY]: config,
       ...options.context,
     },
-    projectRoot: options.projectRoot,
+    projectRoot: options.projectRoot ?? FIXTURE_ROOT,
     outdir: options.outdir,
   });
 }
@@ -87,15 +95,34 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A throw-away copy of the project's `layers/` and `lambda/`, removed after the test file has run. */
+/** A throw-away copy of the fixture project (`cdk.json`, `layers/`, `lambda/`), removed after the test file has run. */
 export function copyProject(): string {
   const root = tempDir('layers-project-');
-  for (const entry of ['layers', 'lambda']) {
+  for (const entry of ['cdk.json', 'layers', 'lambda']) {
+    fs.cpSync(path.join(FIXTURE_ROOT, entry), path.join(root, entry), {
+      recursive: true,
+      filter: (src) => !src.includes('__pycache__'),
+    });
+  }
+  return root;
+}
+
+/**
+ * A copy of the fixture project with the template's own code (`bin/`, `lib/`, `pipeline/`, `tools/`, `buildspecs/`,
+ * package and compiler settings, and a link to `node_modules`): the command-line tools run in it as they run in a
+ * project, on the fixture's configuration, with the fixture's `cdk.json` completed by the project's feature flags.
+ */
+export function copyProjectWithTools(): string {
+  const root = copyProject();
+  for (const entry of ['bin', 'lib', 'pipeline', 'tools', 'buildspecs', 'package.json', 'tsconfig.json']) {
     fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), {
       recursive: true,
       filter: (src) => !src.includes('__pycache__'),
     });
   }
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
+  fs.writeFileSync(path.join(root, 'cdk.json'), JSON.stringify({ ...cdkJson, context: cdkJsonContext() }, null, 2));
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   return root;
 }
 

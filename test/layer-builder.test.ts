@@ -8,8 +8,7 @@ import type { LayerManifest } from '../lib/layer-manifest';
 import { resolveLayerContents } from '../lib/layer-source';
 import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
 import { Template } from 'aws-cdk-lib/assertions';
-import { PROJECT_ROOT } from '../bin/project';
-import { copyProject, synthApp } from './helpers';
+import { copyProject, copyProjectWithTools, synthApp } from './helpers';
 import { offlinePipEnv, wheelhouse, WheelSpec, withEnv } from './wheels';
 
 const ARM_313 = 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64';
@@ -289,12 +288,13 @@ describe('checks', () => {
 });
 
 describe('npm run build:layers', () => {
+  const root = copyProjectWithTools();
   const cli = (...args: string[]) =>
     spawnSync(
-      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node'),
-      ['--transpile-only', path.join(PROJECT_ROOT, 'bin', 'build-layers.ts'), ...args],
+      path.join(root, 'node_modules', '.bin', 'ts-node'),
+      ['--transpile-only', path.join(root, 'bin', 'build-layers.ts'), ...args],
       {
-        cwd: PROJECT_ROOT,
+        cwd: root,
         encoding: 'utf8',
       },
     );

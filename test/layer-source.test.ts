@@ -19,12 +19,12 @@ import { layerFingerprintVariable } from '../lib/naming';
 import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/project-layout';
 import { pythonVersionOf } from '../lib/runtimes';
 import { manifestPlatform } from '../lib/wheel-tags';
-import { baseConfig, buildApp, configErrorOf, copyProject, errorOf, synthApp } from './helpers';
+import { baseConfig, buildApp, configErrorOf, copyProject, errorOf, FIXTURE_ROOT, synthApp } from './helpers';
 
 /** The command users run to build layers, as the warnings and errors name it. */
 const BUILD_LAYERS = 'npm run build:layers';
 const config = baseConfig();
-const LAYERS: readonly LayerConfig[] = parseConfig(config, { projectRoot: PROJECT_ROOT }).layers;
+const LAYERS: readonly LayerConfig[] = parseConfig(config, { projectRoot: FIXTURE_ROOT }).layers;
 
 function layerConfig(name: string): LayerConfig {
   const layer = LAYERS.find((l) => l.name === name);
