@@ -9,6 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../lib/config';
 import { ConfigError } from '../lib/config-error';
 import { resolveLayerContents, STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
+import { appTags } from '../lib/naming';
 import { PipelineStack } from '../pipeline/pipeline-stack';
 import { PROJECT_ROOT } from './project';
 
@@ -48,6 +49,7 @@ export function createApp(options: CreateAppOptions = {}): CreatedApp {
     projectRoot,
     cliVersion: cdkCliVersion(),
     env: { account: config.pipeline.account, region: config.pipeline.region },
+    tags: appTags(config.appName),
     description: `Self-mutating pipeline of ${config.appName}: Python functions and their shared layers`,
   });
   for (const warning of runtimeDeprecationWarnings(config, today)) {

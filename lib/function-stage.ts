@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { FunctionConfig } from './config';
 import { FunctionStack } from './function-stack';
 import type { LayerStage } from './layer-stage';
-import { pascalCase } from './naming';
+import { appTags, pascalCase } from './naming';
 
 /** Props of {@link FunctionStage}. */
 export interface FunctionStageProps extends StageProps {
@@ -41,6 +41,7 @@ export class FunctionStage extends Stage {
           projectRoot: props.projectRoot,
           deployment: environment.deployment,
           env: { account: environment.account, region: environment.region },
+          tags: appTags(props.appName),
           description: `${props.appName} functions: ${stackName} (${environment.name})`,
         }),
     );

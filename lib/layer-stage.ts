@@ -2,6 +2,7 @@ import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config';
 import type { LayerContent } from './layer-source';
+import { appTags } from './naming';
 import { LayerReference, SharedLayersStack } from './shared-layers-stack';
 
 /** Props of {@link LayerStage}. */
@@ -24,6 +25,7 @@ export class LayerStage extends Stage {
       environmentName: props.environment.name,
       layers: props.layers,
       env: { account: props.environment.account, region: props.environment.region },
+      tags: appTags(props.appName),
       description: `Shared Python layers of ${props.appName} (${props.environment.name}), with their ARNs in SSM`,
     });
   }

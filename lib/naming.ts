@@ -49,3 +49,14 @@ export function functionEnvironment(
     ...Object.fromEntries(layers.map((l) => [layerFingerprintVariable(l.name), l.fingerprint])),
   };
 }
+
+/**
+ * The tag every stack of the app carries (`app=<appName>`, the stack's own tag, which CloudFormation also puts on
+ * its resources): what the app no longer defines can be found in an account by it (`npm run doctor -- --aws`).
+ */
+export const APP_TAG_KEY = 'app';
+
+/** The stack tags of every stack of the app. */
+export function appTags(appName: string): Record<string, string> {
+  return { [APP_TAG_KEY]: appName };
+}

@@ -11,7 +11,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createApp } from '../bin/main';
 import { cdkJsonContext, loadProjectConfig, PROJECT_ROOT } from '../bin/project';
-import { layerArnParameterName, layerFingerprintVariable } from '../lib/naming';
+import { APP_TAG_KEY, layerArnParameterName, layerFingerprintVariable } from '../lib/naming';
 import { functionCodeDir } from '../lib/project-layout';
 import { allTemplates } from './helpers';
 
@@ -48,6 +48,17 @@ describe('the configuration in cdk.json', () => {
   test('passes cdk-nag AwsSolutions in every stack of every stage', () => {
     const report = new AwsSolutionsChecks().validateScope(created.app);
     expect(report.violations).toEqual([]);
+  });
+
+  test('tags every stack of the app, pipeline support stacks included, with app=<appName>', () => {
+    const stacks = [assembly, ...assembly.nestedAssemblies.map((a) => a.nestedAssembly)].flatMap((a) => a.stacks);
+    expect(stacks.length).toBeGreaterThan(1 + config.environments.length);
+    for (const stack of stacks) {
+      expect({ stack: stack.stackName, tag: stack.tags[APP_TAG_KEY] }).toEqual({
+        stack: stack.stackName,
+        tag: config.appName,
+      });
+    }
   });
 
   test('gives every stack a name of its own, across environments, accounts and regions', () => {
