@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { FunctionConfig } from './config';
 import { FunctionStack } from './function-stack';
 import type { LayerStage } from './layer-stage';
-import { appTags, pascalCase } from './naming';
+import { appTags, functionStackName, pascalCase } from './naming';
 
 /** Props of {@link FunctionStage}. */
 export interface FunctionStageProps extends StageProps {
@@ -20,7 +20,10 @@ export interface FunctionStageProps extends StageProps {
   readonly pipelineAccount: string;
 }
 
-/** The function stacks of one environment (or a slice of them), deployed in a wave after the layer stage. */
+/**
+ * Function stacks of one environment, deployed in a wave after the layer stage. The pipeline gives every function
+ * stack a stage of its own (see `createEnvironmentStages`), so that waves can group stacks without renaming any.
+ */
 export class FunctionStage extends Stage {
   readonly layerStage: LayerStage;
   readonly functionStacks: readonly FunctionStack[];
@@ -32,6 +35,8 @@ export class FunctionStage extends Stage {
     this.functionStacks = [...props.stacks].map(
       ([stackName, functions]) =>
         new FunctionStack(this, pascalCase(stackName), {
+          // The same name whichever stage and wave holds the stack: its identity in the account.
+          stackName: functionStackName(environment.name, stackName),
           appName: props.appName,
           environmentName: environment.name,
           name: stackName,

@@ -29,6 +29,15 @@ export function smokeTestRoleName(appName: string, environment: string, stack: s
   return `${appName}-${environment}-smoke-${createHash('sha256').update(stack).digest('hex').slice(0, 12)}`;
 }
 
+/**
+ * A function stack's name, and the id of the stage that holds it: `<Env>-Functions-<Stack>` (`Dev-Functions-Orders`).
+ * It depends on the environment and the stack's configured name only, never on the wave that deploys it, so
+ * adding or reordering stacks renames nothing that is deployed.
+ */
+export function functionStackName(environment: string, stack: string): string {
+  return `${pascalCase(environment)}-Functions-${pascalCase(stack)}`;
+}
+
 /** `dev` -> `Dev`, `daily-report` -> `DailyReport`: names as construct ids. */
 export function pascalCase(name: string): string {
   return name

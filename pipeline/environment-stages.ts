@@ -3,14 +3,26 @@ import type { AppConfig, EnvironmentConfig } from '../lib/config';
 import { FunctionStage, functionStacksOf } from '../lib/function-stage';
 import { LayerStage } from '../lib/layer-stage';
 import type { LayerContent } from '../lib/layer-source';
-import { pascalCase } from '../lib/naming';
+import { functionStackName, pascalCase } from '../lib/naming';
 
-/** The stages of one environment, in deployment order: the layer stage, then the function stage(s). */
+/** The stages of one environment, in deployment order: the layer stage, then the function stages in waves. */
 export interface EnvironmentStages {
   readonly environment: EnvironmentConfig;
   readonly layerStage: LayerStage;
-  /** Each deploys in a wave of its own, after the layer stage; together they hold every function stack. */
+  /** One stage per function stack, in the order the stacks first appear in the configuration. */
   readonly functionStages: readonly FunctionStage[];
+  /**
+   * The function stages grouped into consecutive waves, each deployed after the layer stage and the waves before
+   * it. Grouping is all a wave does: no stage, stack or physical name depends on it.
+   */
+  readonly functionWaves: readonly FunctionWave[];
+}
+
+/** Function stages deployed together, in one stage of the pipeline. */
+export interface FunctionWave {
+  /** `<Env>-Functions`, or `<Env>-Functions-<N>` where the environment's stacks need several waves. */
+  readonly name: string;
+  readonly stages: readonly FunctionStage[];
 }
 
 /** Props of {@link createEnvironmentStages}. */
@@ -19,38 +31,42 @@ export interface EnvironmentStagesProps {
   readonly layers: readonly LayerContent[];
   readonly projectRoot: string;
   /**
-   * At most this many function stacks go into one function stage; more are split into consecutive stages.
-   * @default - all function stacks in one stage
+   * At most this many function stacks go into one wave; more are split into consecutive waves.
+   * @default - all function stacks in one wave
    */
-  readonly maxStacksPerStage?: number;
+  readonly maxStacksPerWave?: number;
 }
 
 /** Creates every environment's stages under `scope`, in the configured order. */
 export function createEnvironmentStages(scope: Construct, props: EnvironmentStagesProps): EnvironmentStages[] {
   const stacks = [...functionStacksOf(props.config.functions)];
-  const size = props.maxStacksPerStage ?? Math.max(stacks.length, 1);
-  const slices: (typeof stacks)[] = [];
-  for (let i = 0; i < stacks.length; i += size) slices.push(stacks.slice(i, i + size));
+  const size = props.maxStacksPerWave ?? Math.max(stacks.length, 1);
 
   return props.config.environments.map((environment) => {
     const prefix = pascalCase(environment.name);
+    const env = { account: environment.account, region: environment.region };
     const layerStage = new LayerStage(scope, `${prefix}-Layers`, {
       appName: props.config.appName,
       environment,
       layers: props.layers,
-      env: { account: environment.account, region: environment.region },
+      env,
     });
-    const functionStages = slices.map(
-      (slice, i) =>
-        new FunctionStage(scope, slices.length === 1 ? `${prefix}-Functions` : `${prefix}-Functions-${i + 1}`, {
+    const functionStages = stacks.map(
+      ([stackName, functions]) =>
+        new FunctionStage(scope, functionStackName(environment.name, stackName), {
           appName: props.config.appName,
           layerStage,
-          stacks: new Map(slice),
+          stacks: new Map([[stackName, functions]]),
           projectRoot: props.projectRoot,
           pipelineAccount: props.config.pipeline.account,
-          env: { account: environment.account, region: environment.region },
+          env,
         }),
     );
-    return { environment, layerStage, functionStages };
+    const waveCount = Math.ceil(functionStages.length / size);
+    const functionWaves = Array.from({ length: waveCount }, (_, i) => ({
+      name: waveCount === 1 ? `${prefix}-Functions` : `${prefix}-Functions-${i + 1}`,
+      stages: functionStages.slice(i * size, (i + 1) * size),
+    }));
+    return { environment, layerStage, functionStages, functionWaves };
   });
 }

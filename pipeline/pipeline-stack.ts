@@ -17,8 +17,9 @@ import { pipelineSource } from './source';
 import { SynthStep } from './synth-step';
 
 /**
- * CodePipeline allows 50 actions in a stage; a stack deploys with two (create and execute a change set). Function
- * stacks beyond this many are split across consecutive waves of the same environment.
+ * CodePipeline allows 50 actions in a stage; a stack deploys with two (create and execute a change set), and the
+ * wave's smoke test is one more. Function stacks beyond this many are split across consecutive waves of the same
+ * environment; a stack's name never depends on its wave.
  */
 export const MAX_STACKS_PER_WAVE = 24;
 
@@ -92,15 +93,16 @@ export class PipelineStack extends Stack {
       },
     });
 
-    this.environments = createEnvironmentStages(this, { ...props, maxStacksPerStage: MAX_STACKS_PER_WAVE });
-    for (const { environment, layerStage, functionStages } of this.environments) {
+    this.environments = createEnvironmentStages(this, { ...props, maxStacksPerWave: MAX_STACKS_PER_WAVE });
+    for (const { environment, layerStage, functionWaves } of this.environments) {
       this.pipeline.addStage(layerStage, {
         pre: environment.requiresApproval ? [promotionApproval(environment, source)] : [],
       });
-      for (const functionStage of functionStages) {
-        this.pipeline.addStage(functionStage, {
-          post: [new SmokeTestStep('SmokeTest', { input: source, stage: functionStage })],
+      for (const wave of functionWaves) {
+        const deployment = this.pipeline.addWave(wave.name, {
+          post: [new SmokeTestStep('SmokeTest', { input: source, stages: wave.stages })],
         });
+        for (const stage of wave.stages) deployment.addStage(stage);
       }
     }
     this.pipeline.buildPipeline();

@@ -12,8 +12,8 @@ export const SMOKE_TEST_COMMAND = 'python3 tools/smoke_test.py';
 export interface SmokeTestStepProps {
   /** The source: the step runs `tools/smoke_test.py` and reads the functions' sample events from it. */
   readonly input: IFileSetProducer;
-  /** The function stage just deployed: every function of every stack in it is tested. */
-  readonly stage: FunctionStage;
+  /** The function stages of the wave just deployed, all of one environment: every function in them is tested. */
+  readonly stages: readonly FunctionStage[];
 }
 
 /** Minutes of the step beyond the functions' own timeouts: starting, assuming roles, reading outputs and SSM. */
@@ -30,29 +30,31 @@ const STEP_OVERHEAD_MINUTES = 10;
  */
 export class SmokeTestStep extends CodeBuildStep {
   constructor(id: string, props: SmokeTestStepProps) {
-    const environment = props.stage.layerStage.environment;
+    const environment = props.stages[0].layerStage.environment;
     const roleArns: string[] = [];
     let functionMinutes = 0;
-    const targets = props.stage.functionStacks.map((stack) => {
-      const { roleName } = stack.smokeTestAccess;
-      roleArns.push(`arn:${Aws.PARTITION}:iam::${environment.account}:role/${roleName}`);
-      return {
-        stack: stack.configName,
-        stackName: stack.stackName,
-        account: environment.account,
-        region: environment.region,
-        roleName,
-        functions: [...stack.functionNameOutputs].map(([name, output]) => {
-          functionMinutes += Math.ceil((stack.functions.get(name)!.function.timeout?.toSeconds() ?? 3) / 60);
-          const layers = stack.functionLayers.get(name) ?? [];
-          return {
-            name,
-            output: stack.resolve(output.logicalId) as string,
-            layers: layers.map((l) => ({ name: l.name, parameter: l.parameterName })),
-          };
-        }),
-      };
-    });
+    const targets = props.stages
+      .flatMap((stage) => stage.functionStacks)
+      .map((stack) => {
+        const { roleName } = stack.smokeTestAccess;
+        roleArns.push(`arn:${Aws.PARTITION}:iam::${environment.account}:role/${roleName}`);
+        return {
+          stack: stack.configName,
+          stackName: stack.stackName,
+          account: environment.account,
+          region: environment.region,
+          roleName,
+          functions: [...stack.functionNameOutputs].map(([name, output]) => {
+            functionMinutes += Math.ceil((stack.functions.get(name)!.function.timeout?.toSeconds() ?? 3) / 60);
+            const layers = stack.functionLayers.get(name) ?? [];
+            return {
+              name,
+              output: stack.resolve(output.logicalId) as string,
+              layers: layers.map((l) => ({ name: l.name, parameter: l.parameterName })),
+            };
+          }),
+        };
+      });
 
     super(id, {
       input: props.input,

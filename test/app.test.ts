@@ -13,7 +13,8 @@ describe('the synthesized app', () => {
     const stages = assembly.nestedAssemblies.map((a) => a.id);
     for (const env of ['Dev', 'Prod']) {
       expect(stages).toContain(`assembly-PipelineStack-${env}-Layers`);
-      expect(stages).toContain(`assembly-PipelineStack-${env}-Functions`);
+      expect(stages).toContain(`assembly-PipelineStack-${env}-Functions-Orders`);
+      expect(stages).toContain(`assembly-PipelineStack-${env}-Functions-Reports`);
     }
   });
 

@@ -37,7 +37,9 @@ describe('the pipeline diagram', () => {
 
   test('orders actions within a stage by run order: the smoke test after both deploys', () => {
     const ids = (name: string) =>
-      [...diagram.matchAll(new RegExp(`^ {4}(S5A\\d+)\\("${name.replace('.', '\\.')}<br`, 'gm'))].map((m) => m[1]);
+      [...diagram.matchAll(new RegExp(`^ {4}(S5A\\d+)\\("[^"<]*${name.replace('.', '\\.')}<br`, 'gm'))].map(
+        (m) => m[1],
+      );
     const [smoke] = ids('SmokeTest');
     expect(smoke).toBeDefined();
     const deploys = [...ids('Orders.Deploy'), ...ids('Reports.Deploy')];

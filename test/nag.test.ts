@@ -39,8 +39,8 @@ describe('cdk-nag AwsSolutions', () => {
       expect.arrayContaining([
         'PipelineStack',
         'PipelineStack/Dev-Layers/SharedLayers',
-        'PipelineStack/Prod-Functions/Orders',
-        'PipelineStack/Prod-Functions/Reports',
+        'PipelineStack/Prod-Functions-Orders/Orders',
+        'PipelineStack/Prod-Functions-Reports/Reports',
       ]),
     );
     const report = new AwsSolutionsChecks().validateScope(app);

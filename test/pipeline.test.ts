@@ -246,23 +246,88 @@ describe('the pipeline', () => {
   });
 });
 
+/**
+ * The fixture with `count` function stacks (`stack-<i>`, one function `fn-<i>` each) in its first environment, in
+ * the given order of the configuration.
+ */
+function appWithStacks(count: number, order: (indexes: number[]) => number[] = (i) => i) {
+  const root = copyProject();
+  const functions: Record<string, unknown> = {};
+  for (const i of order([...Array(count).keys()])) {
+    fs.cpSync(path.join(root, 'lambda', 'health-check'), path.join(root, 'lambda', `fn-${i}`), { recursive: true });
+    functions[`fn-${i}`] = { stack: `stack-${i}`, layers: ['common'] };
+  }
+  for (const name of ['price-order', 'health-check', 'daily-report'])
+    fs.rmSync(path.join(root, 'lambda', name), { recursive: true });
+  return buildApp({
+    projectRoot: root,
+    config: (c) => {
+      c.functions = functions;
+      c.environments = c.environments.slice(0, 1);
+    },
+  });
+}
+
+/** Every function stack of an app: its construct path, its stack name and its template, by configured stack name. */
+function functionStacksOf(app: ReturnType<typeof buildApp>) {
+  return new Map(
+    app.pipelineStack.environments[0].functionStages
+      .flatMap((stage) => stage.functionStacks)
+      .map((stack) => [
+        stack.configName,
+        { path: stack.node.path, stackName: stack.stackName, template: Template.fromStack(stack).toJSON() },
+      ]),
+  );
+}
+
+describe('stack identity', () => {
+  test.each([
+    [MAX_STACKS_PER_WAVE, MAX_STACKS_PER_WAVE + 1],
+    [60, 61],
+  ])('growing from %i to %i function stacks renames, moves and changes no existing stack', (before, after) => {
+    const old = functionStacksOf(appWithStacks(before));
+    const grown = functionStacksOf(appWithStacks(after));
+    expect(grown.size).toBe(after);
+    for (const [name, stack] of old) {
+      expect({ name, ...grown.get(name) }).toEqual({ name, ...stack });
+    }
+  });
+
+  test('reordering the functions of the configuration renames, moves and changes no stack', () => {
+    const count = MAX_STACKS_PER_WAVE + 2;
+    const ordered = functionStacksOf(appWithStacks(count));
+    const reversed = functionStacksOf(appWithStacks(count, (i) => i.reverse()));
+    expect(reversed).toEqual(ordered);
+  });
+
+  test('names each function stack <Env>-Functions-<Stack>, whichever wave deploys it', () => {
+    const stacks = functionStacksOf(appWithStacks(MAX_STACKS_PER_WAVE + 1));
+    expect(stacks.get('stack-0')).toMatchObject({
+      stackName: 'Dev-Functions-Stack0',
+      path: 'PipelineStack/Dev-Functions-Stack0/Stack0',
+    });
+    expect(stacks.get(`stack-${MAX_STACKS_PER_WAVE}`)).toMatchObject({
+      stackName: `Dev-Functions-Stack${MAX_STACKS_PER_WAVE}`,
+    });
+  });
+
+  test('gives smoke-test roles names unique across stacks, waves and environments', () => {
+    const app = appWithStacks(60);
+    const names = app.pipelineStack.environments.flatMap((e) =>
+      e.functionStages.flatMap((s) => s.functionStacks.map((stack) => stack.smokeTestAccess.roleName)),
+    );
+    expect(new Set(names).size).toBe(60);
+    const fixture = buildApp().pipelineStack.environments.flatMap((e) =>
+      e.functionStages.flatMap((s) => s.functionStacks.map((stack) => stack.smokeTestAccess.roleName)),
+    );
+    expect(new Set(fixture).size).toBe(fixture.length);
+    expect(fixture.length).toBe(4);
+  });
+});
+
 describe('an environment with more function stacks than a pipeline stage holds', () => {
   test('splits them across consecutive waves, no stage over 50 actions', () => {
-    const root = copyProject();
-    const functions: Record<string, unknown> = {};
-    for (let i = 0; i < 60; i++) {
-      fs.cpSync(path.join(root, 'lambda', 'health-check'), path.join(root, 'lambda', `fn-${i}`), { recursive: true });
-      functions[`fn-${i}`] = { stack: `stack-${i}`, layers: ['common'] };
-    }
-    for (const name of ['price-order', 'health-check', 'daily-report'])
-      fs.rmSync(path.join(root, 'lambda', name), { recursive: true });
-    const big = buildApp({
-      projectRoot: root,
-      config: (c) => {
-        c.functions = functions;
-        c.environments = c.environments.slice(0, 1);
-      },
-    });
+    const big = appWithStacks(60);
     const { stages: bigStages } = pipelineOf(Template.fromStack(big.pipelineStack));
     const functionStages = bigStages.filter((s) => s.Name.startsWith('Dev-Functions'));
     expect(functionStages.map((s) => s.Name)).toEqual(['Dev-Functions-1', 'Dev-Functions-2', 'Dev-Functions-3']);
