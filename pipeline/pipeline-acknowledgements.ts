@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
 import { IConstruct } from 'constructs';
 import { acknowledge, NagAcknowledgement } from '../lib/nag-acknowledgements';
+import { replicationBucketName } from './cross-region-support';
 
 const ARTIFACT_ACTIONS = ['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'];
 const ARTIFACT_READ_ACTIONS = ['s3:GetBucket*', 's3:GetObject*', 's3:List*'];
@@ -42,7 +43,26 @@ export function acknowledgePipelineFindings(pipeline: CodePipeline): void {
     if (policy) acknowledge(policy, ...acks);
   };
 
-  on(pipeline.pipeline.role, ...artifacts(ARTIFACT_ACTIONS), ...artifactKey);
+  // Environments in other regions than the pipeline's: CDK's replication bucket and key of each such region.
+  const replication = Object.entries(pipeline.pipeline.crossRegionSupport).flatMap(
+    ([region, { replicationBucket }]): NagAcknowledgement[] => [
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:aws:s3:::${replicationBucketName(stack, replicationBucket)}/*]`,
+        reason: `Objects of the pipeline's own replication bucket for ${region}, which carries artifacts to the environments there: artifact names are generated per execution.`,
+      },
+    ],
+  );
+  const replicationKeys: NagAcknowledgement[] =
+    replication.length > 0
+      ? [
+          {
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason:
+              "CDK grants the pipeline's role use of each region's replication key through the key's alias, which lives in the support stack of that region, so IAM gets no key ARN; each such key's own policy admits only the pipeline account and the target environment's deploy role.",
+          },
+        ]
+      : [];
+  on(pipeline.pipeline.role, ...artifacts(ARTIFACT_ACTIONS), ...artifactKey, ...replication, ...replicationKeys);
   // The source action's role: artifact access only.
   for (const role of pipeline.pipeline.node.findAll().filter((c): c is iam.Role => c instanceof iam.Role)) {
     if (role.node.path.includes('/Source/')) on(role, ...artifacts(ARTIFACT_ACTIONS), ...artifactKey);

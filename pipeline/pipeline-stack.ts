@@ -9,6 +9,7 @@ import type { Architecture } from '../lib/runtimes';
 import { AccessLogsBucket } from './access-logs';
 import { PipelineNotifications } from './notifications';
 import { createEnvironmentStages, EnvironmentStages } from './environment-stages';
+import { secureCrossRegionSupport } from './cross-region-support';
 import { LayerBuildStep } from './layer-build-step';
 import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
 import { promotionApproval } from './promotion-approval';
@@ -113,6 +114,7 @@ export class PipelineStack extends Stack {
         config: config.pipeline.notifications,
       });
     }
+    secureCrossRegionSupport(this.pipeline, config.appName);
     const artifactBucket = this.pipeline.pipeline.artifactBucket;
     new AccessLogsBucket(this, 'AccessLogs').logAccessesOf(artifactBucket, 'artifacts/');
     // The artifact bucket is retained; so is its key, or what the bucket keeps could never be read again.

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
 import { buildApp, copyProject } from './helpers';
 
@@ -279,6 +280,75 @@ function functionStacksOf(app: ReturnType<typeof buildApp>) {
       ]),
   );
 }
+
+describe('a third environment in another region and another account', () => {
+  const app = buildApp({
+    config: (c) => {
+      c.environments.push({
+        name: 'us',
+        account: '444444444444',
+        region: 'us-east-1',
+        requiresApproval: true,
+        deployment: 'Canary10Percent5Minutes',
+      });
+    },
+  });
+  const assembly = app.app.synth();
+  const supportArtifact = assembly.stacks.find((s) => s.id.startsWith('cross-region-stack-'))!;
+  const support = Template.fromJSON(supportArtifact.template);
+
+  test("gets CDK's support stack in the pipeline account and the new region, tagged with the app", () => {
+    expect([supportArtifact.environment.account, supportArtifact.environment.region]).toEqual([
+      '111111111111',
+      'us-east-1',
+    ]);
+    expect(supportArtifact.tags).toEqual({ app: 'orders' });
+    expect(assembly.stacks.filter((s) => s.id.startsWith('cross-region-stack-'))).toHaveLength(1);
+  });
+
+  test("retains the support stack's replication bucket and its key, and logs the bucket's accesses", () => {
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
+      const resources = Object.values(support.findResources(type));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const r of resources)
+        expect([type, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([type, 'Retain', 'Retain']);
+    }
+    support.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    support.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'replication/' },
+    });
+  });
+
+  test('passes cdk-nag in every stack, the support stack included, with narrow acknowledgements', () => {
+    expect(new AwsSolutionsChecks().validateScope(app.app).violations).toEqual([]);
+    const acknowledged = app.pipelineStack.pipeline.pipeline.role.node
+      .findChild('DefaultPolicy')
+      .node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((m) => Object.keys(m.data as object));
+    expect(acknowledged).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/AwsSolutions-IAM5\[Resource::arn:aws:s3:::pipelinestack-support-us-.*\/\*\]$/),
+      ]),
+    );
+  });
+
+  test("deploys the environment's stacks with its own account's roles, in its region, after an approval", () => {
+    const { stages } = pipelineOf(Template.fromStack(app.pipelineStack));
+    const names = stages.map((s) => s.Name);
+    expect(names.slice(-2)).toEqual(['Us-Layers', 'Us-Functions']);
+    const deploys = stages
+      .filter((s) => s.Name.startsWith('Us-'))
+      .flatMap((s) => s.Actions)
+      .filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
+    for (const deploy of deploys) {
+      expect(JSON.stringify(deploy.RoleArn)).toContain(
+        ':iam::444444444444:role/cdk-hnb659fds-deploy-role-444444444444-us-east-1',
+      );
+      expect((deploy as any).Region).toBe('us-east-1');
+    }
+    expect(stages.find((s) => s.Name === 'Us-Layers')!.Actions[0].ActionTypeId.Category).toBe('Approval');
+  });
+});
 
 describe('stack identity', () => {
   test.each([
