@@ -132,6 +132,21 @@ class SmokeTestTest(unittest.TestCase):
         self.assertEqual(invoke[invoke.index("--qualifier") + 1], "live")
         self.assertEqual(invoke[invoke.index("--payload") + 1], f"fileb://{os.path.join(events, 'default.json')}")
 
+    def test_invokes_a_function_without_events_with_an_empty_event(self):
+        payloads = []
+
+        class RecordingAws(FakeAws):
+            def __call__(self, args, **options):
+                if args[:2] == ["lambda", "invoke"]:
+                    with open(args[args.index("--payload") + 1][len("fileb://"):], encoding="utf-8") as event:
+                        payloads.append(event.read())
+                return super().__call__(args, **options)
+
+        root = self.enterContext(tempfile.TemporaryDirectory())
+        self.assertIsNone(smoke_test.event_file(root, "price-order"))
+        self.assertEqual(run(RecordingAws(), root=root), [])
+        self.assertEqual(payloads, ["{}"])
+
     def test_prefers_a_smoke_event_to_the_default_one(self):
         root = self.enterContext(tempfile.TemporaryDirectory())
         events = os.path.join(root, "lambda", "price-order", "events")
