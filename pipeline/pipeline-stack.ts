@@ -15,7 +15,7 @@ import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
 import { promotionApproval } from './promotion-approval';
 import { SmokeTestStep } from './smoke-test-step';
 import { pipelineSource } from './source';
-import { SynthStep } from './synth-step';
+import { SynthStep, synthArchitecture } from './synth-step';
 
 /**
  * CodePipeline allows 50 actions in a stage; a stack deploys with two (create and execute a change set), and the
@@ -23,6 +23,12 @@ import { SynthStep } from './synth-step';
  * environment; a stack's name never depends on its wave.
  */
 export const MAX_STACKS_PER_WAVE = 24;
+
+/**
+ * The Node.js every CodeBuild step runs: the newest long-term-support version the Amazon Linux 2023 standard images
+ * (x86_64 5.0, aarch64 3.0) offer. Node.js 20 reached its end of life on 2026-04-30.
+ */
+export const CODEBUILD_NODEJS_VERSION = '22';
 
 /**
  * A V2 trigger in place of the source action's own: a push to the branch runs the pipeline unless every file it
@@ -64,19 +70,22 @@ export class PipelineStack extends Stack {
     const { config } = props;
     const source = pipelineSource(this, config.pipeline.source);
 
+    // Each layer is built for its first architecture: synth builds those of its own, a step each the others.
+    const buildArchitectures = config.layers.map((l) => l.architectures[0]);
+    const architecture = synthArchitecture(buildArchitectures);
     const layerBuilds = new Map<Architecture, LayerBuildStep>();
-    for (const architecture of [...new Set(config.layers.map((l) => l.architectures[0]))].sort()) {
-      const layers = config.layers.filter((l) => l.architectures[0] === architecture).map((l) => l.name);
+    for (const other of [...new Set(buildArchitectures)].filter((a) => a !== architecture).sort()) {
+      const layers = config.layers.filter((l) => l.architectures[0] === other).map((l) => l.name);
       layerBuilds.set(
-        architecture,
-        new LayerBuildStep(`BuildLayers-${architecture}`, { input: source, architecture, layers }),
+        other,
+        new LayerBuildStep(`BuildLayers-${other}`, { input: source, architecture: other, layers }),
       );
     }
 
     this.pipeline = new CodePipeline(this, 'Pipeline', {
       pipelineName: `${config.appName}-pipeline`,
       pipelineType: codepipeline.PipelineType.V2,
-      synth: new SynthStep('Synth', { input: source, layerBuilds }),
+      synth: new SynthStep('Synth', { input: source, architecture, layerBuilds }),
       selfMutation: true,
       cliVersion: props.cliVersion,
       crossAccountKeys: true,
@@ -86,6 +95,10 @@ export class PipelineStack extends Stack {
       // Self-mutation, asset publishing and any step without its own settings: Amazon Linux 2023 like the rest,
       // the smallest compute (they run the CDK CLI), and a timeout that ends a hung build well before CodeBuild's hour.
       codeBuildDefaults: {
+        // Every CodeBuild step, self-mutation and asset publishing included, runs a supported Node.js.
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          phases: { install: { 'runtime-versions': { nodejs: CODEBUILD_NODEJS_VERSION } } },
+        }),
         buildEnvironment: {
           buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
           computeType: codebuild.ComputeType.SMALL,

@@ -3,12 +3,17 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
 import type { Architecture } from '../lib/runtimes';
-import type { LayerBuildStep } from './layer-build-step';
+import { LAYER_BUILD_CACHE, LAYER_BUILD_IMAGES, layerBuildSpec, type LayerBuildStep } from './layer-build-step';
 
 /** Props of {@link SynthStep}. */
 export interface SynthStepProps {
   readonly input: IFileSetProducer;
-  /** The layer build of each architecture in use. */
+  /**
+   * The architecture of the synth host. Synth builds the layers of this architecture itself, with the layer build's
+   * buildspec, on Amazon Linux 2023 of this architecture: one CodeBuild host fewer on the way to the first deploy.
+   */
+  readonly architecture: Architecture;
+  /** The layer build of each other architecture in use, run before synth, in parallel with each other. */
   readonly layerBuilds: ReadonlyMap<Architecture, LayerBuildStep>;
 }
 
@@ -18,31 +23,40 @@ export function layerBuildMount(architecture: Architecture): string {
 }
 
 /**
- * Installs, runs every unit test, and synthesizes in strict mode with the built layers: a failing test, or a layer
- * that was not built, stops the pipeline before anything deploys.
+ * Builds the layers of its own architecture (the layer build's own commands), takes those the other architectures'
+ * builds made, runs every unit test, and synthesizes in strict mode with the built layers: a failing test, or a
+ * layer that was not built, stops the pipeline before anything deploys.
  */
 export class SynthStep extends CodeBuildStep {
   constructor(id: string, props: SynthStepProps) {
-    const architectures = [...props.layerBuilds.keys()];
+    const others = [...props.layerBuilds.keys()];
     super(id, {
       input: props.input,
-      additionalInputs: Object.fromEntries(architectures.map((a) => [layerBuildMount(a), props.layerBuilds.get(a)!])),
-      installCommands: ['npm ci --no-audit --no-fund'],
+      additionalInputs: Object.fromEntries(others.map((a) => [layerBuildMount(a), props.layerBuilds.get(a)!])),
+      // The layer buildspec installs (npm ci) and builds the layers of LAYER_ARCHITECTURE; these commands follow.
+      partialBuildSpec: layerBuildSpec(),
+      env: { LAYER_ARCHITECTURE: props.architecture },
       commands: [
-        'mkdir -p build/layers',
-        ...architectures.map((a) => `cp -R ${layerBuildMount(a)}/. build/layers/`),
+        ...others.map((a) => `cp -R ${layerBuildMount(a)}/. build/layers/`),
         'npm test',
         `npx cdk synth -c ${STRICT_LAYERS_CONTEXT_KEY}=true`,
       ],
-      partialBuildSpec: codebuild.BuildSpec.fromObject({
-        phases: { install: { 'runtime-versions': { nodejs: '20', python: '3.13' } } },
-      }),
       buildEnvironment: {
-        buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
+        buildImage: LAYER_BUILD_IMAGES[props.architecture],
         computeType: codebuild.ComputeType.MEDIUM,
       },
+      cache: LAYER_BUILD_CACHE,
       timeout: Duration.minutes(30),
       primaryOutputDirectory: 'cdk.out',
     });
   }
+}
+
+/**
+ * The architecture synth runs on: the one most layers are built for, arm64 (Graviton, the cheaper host) on a tie
+ * or when there is no layer.
+ */
+export function synthArchitecture(layerArchitectures: readonly Architecture[]): Architecture {
+  const count = (a: Architecture) => layerArchitectures.filter((x) => x === a).length;
+  return count('x86_64') > count('arm64') ? 'x86_64' : 'arm64';
 }

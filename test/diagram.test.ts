@@ -28,8 +28,8 @@ describe('the pipeline diagram', () => {
     for (let i = 1; i < stages.length; i++) expect(diagram).toContain(`  S${i - 1} --> S${i}`);
   });
 
-  test("names what each action is: the layer build's Amazon Linux image, the approval, the deploys and smoke tests", () => {
-    expect(diagram).toMatch(/BuildLayers-arm64<br\/><small>CodeBuild, amazonlinux-aarch64-standard:3\.0<\/small>/);
+  test("names what each action is: synth's Amazon Linux image, the approval, the deploys and smoke tests", () => {
+    expect(diagram).toMatch(/Synth<br\/><small>CodeBuild, amazonlinux-aarch64-standard:3\.0<\/small>/);
     expect(diagram).toMatch(/\{\{"PromoteToProd<br\/><small>manual approval<\/small>"\}\}/);
     expect(diagram).toMatch(/Orders\.Deploy<br\/><small>CloudFormation deploy<\/small>/);
     expect((diagram.match(/SmokeTest<br\/>/g) ?? []).length).toBe(2);

@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { parse } from 'yaml';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
+import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
+import { CODEBUILD_NODEJS_VERSION, MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
 import { buildApp, copyProject } from './helpers';
 
 interface Action {
@@ -97,30 +99,43 @@ describe('the pipeline', () => {
     });
   });
 
-  test('builds the layers on Amazon Linux of their architecture, with the layer buildspec, before synth', () => {
-    const build = action('Build', 'BuildLayers-arm64');
-    const project = projectOf(build);
+  test('builds the layers inside synth when they share one architecture, on Amazon Linux of it, with the layer buildspec', () => {
+    // Every layer of the fixture is built for arm64 (its first architecture): one CodeBuild host, not two.
+    expect(stages.find((s) => s.Name === 'Build')!.Actions.map((a) => a.Name)).toEqual(['Synth']);
+    const project = projectOf(action('Build', 'Synth'));
     expect(project.Environment).toMatchObject({
       Image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0',
       Type: 'ARM_CONTAINER',
     });
+    expect(project.Environment.EnvironmentVariables).toEqual(
+      expect.arrayContaining([{ Name: 'LAYER_ARCHITECTURE', Type: 'PLAINTEXT', Value: 'arm64' }]),
+    );
     const buildspec = JSON.parse(project.Source.BuildSpec);
-    expect(buildspec.phases.install['runtime-versions'].python).toBe('3.13');
-    expect(buildspec.phases.build.commands).toContain('npm run build:layers -- --architecture "$LAYER_ARCHITECTURE"');
+    const layerBuildspec = parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8'));
+    expect(buildspec.phases.install).toEqual(layerBuildspec.phases.install);
+    expect(buildspec.env).toEqual(layerBuildspec.env);
     expect(buildspec.cache.paths).toEqual(['/root/.cache/pip/**/*', '/root/.npm/**/*']);
     expect(project.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
-    expect(build.RunOrder).toBeLessThan(action('Build', 'Synth').RunOrder);
+    // The layer build's own commands first, then the tests, then the strict synth.
+    expect(buildspec.phases.build.commands).toEqual([
+      ...layerBuildspec.phases.build.commands,
+      'npm test',
+      'npx cdk synth -c strictLayers=true',
+    ]);
   });
 
-  test("synth takes the layer build's output as an input, runs the tests, and synthesizes strictly", () => {
-    const synth = action('Build', 'Synth');
-    const layerOutput = action('Build', 'BuildLayers-arm64').OutputArtifacts![0].Name;
-    expect(synth.InputArtifacts!.map((a) => a.Name)).toContain(layerOutput);
-    const project = projectOf(synth);
-    expect(project.Environment.Image).toBe('aws/codebuild/amazonlinux-x86_64-standard:5.0');
-    const commands: string[] = JSON.parse(project.Source.BuildSpec).phases.build.commands;
-    expect(commands.indexOf('npm test')).toBeGreaterThan(-1);
-    expect(commands.indexOf('npm test')).toBeLessThan(commands.indexOf('npx cdk synth -c strictLayers=true'));
+  test('runs a supported Node.js (22) in every CodeBuild project, self-mutation and asset publishing included', () => {
+    const outdir = created.app.synth().directory;
+    const projects = Object.values(template.findResources('AWS::CodeBuild::Project'));
+    expect(projects.length).toBeGreaterThanOrEqual(5);
+    for (const project of projects) {
+      const source: string = project.Properties.Source.BuildSpec;
+      const buildspec = source.startsWith('{')
+        ? JSON.parse(source)
+        : parse(fs.readFileSync(path.join(outdir, source), 'utf8'));
+      expect(buildspec.phases.install['runtime-versions'].nodejs).toBe(CODEBUILD_NODEJS_VERSION);
+    }
+    expect(CODEBUILD_NODEJS_VERSION).toBe('22');
   });
 
   test('runs every CodeBuild project on Amazon Linux 2023, with a timeout chosen per step', () => {
@@ -280,6 +295,38 @@ function functionStacksOf(app: ReturnType<typeof buildApp>) {
       ]),
   );
 }
+
+describe('layers of two architectures', () => {
+  // The fixture's domain layer is built for x86_64 instead: arm64 stays synth's, x86_64 gets a build of its own.
+  const app = buildApp({ config: (c) => (c.layers.domain.architectures = ['x86_64', 'arm64']) });
+  const t = Template.fromStack(app.pipelineStack);
+  const { stages: twoArch } = pipelineOf(t);
+  const build = twoArch.find((s) => s.Name === 'Build')!;
+  const of = (name: string) => build.Actions.find((a) => a.Name === name)!;
+  const project = (a: Action) => t.toJSON().Resources[a.Configuration!.ProjectName.Ref].Properties;
+
+  test('keep one extra build action, for the other architecture, before synth', () => {
+    expect(build.Actions.map((a) => a.Name)).toEqual(['BuildLayers-x86_64', 'Synth']);
+    expect(of('BuildLayers-x86_64').RunOrder).toBeLessThan(of('Synth').RunOrder);
+    expect(project(of('BuildLayers-x86_64')).Environment).toMatchObject({
+      Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+      Type: 'LINUX_CONTAINER',
+    });
+    expect(project(of('Synth')).Environment.Image).toBe('aws/codebuild/amazonlinux-aarch64-standard:3.0');
+  });
+
+  test("hand the extra build's output to synth, which merges it into build/layers before the tests and synth", () => {
+    const output = of('BuildLayers-x86_64').OutputArtifacts![0].Name;
+    expect(of('Synth').InputArtifacts!.map((a) => a.Name)).toContain(output);
+    const commands: string[] = JSON.parse(project(of('Synth')).Source.BuildSpec).phases.build.commands;
+    const copy = commands.indexOf('cp -R build/layer-outputs/x86_64/. build/layers/');
+    expect(copy).toBeGreaterThan(-1);
+    expect(copy).toBeLessThan(commands.indexOf('npm test'));
+    expect(commands.indexOf('npm test')).toBeLessThan(commands.indexOf('npx cdk synth -c strictLayers=true'));
+    const buildspec = JSON.parse(project(of('BuildLayers-x86_64')).Source.BuildSpec);
+    expect(buildspec.phases.build.commands).toEqual(['npm run build:layers -- --architecture "$LAYER_ARCHITECTURE"']);
+  });
+});
 
 describe('a third environment in another region and another account', () => {
   const app = buildApp({
