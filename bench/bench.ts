@@ -2,14 +2,16 @@
  * The project's benchmark: figures measured side by side in one run, medians of N runs, and the ratios that have
  * targets. Prints a table and writes the same as JSON to `.bench/results.json`.
  *
- *   npm run bench -- [--runs N] [--skip-init] [--skip-tests]
+ *   npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--baseline-assembly <cdk.out of another version>]
  *
  * 1. `cdk synth` of the project versus an empty app made by `cdk init app --language typescript` (runs interleaved).
  * 2. The layer builder on the `common` layer from an offline wheelhouse: first build, no-op rebuild, and the layer's
  *    size versus a plain `pip install -t`.
  * 3. `cdk synth` of copies of the project with 1, 10, 50 and 100 functions.
- * 4. The pipeline's shape, from the project's synthesized `PipelineStack.template.json`.
- * 5. The time of the whole test suite (`npm test`).
+ * 4. The time of the whole test suite (`npm test`).
+ * 5. The pipeline's shape and a model of its time (`pipeline-model.ts`), from the project's synthesized assembly,
+ *    with the tests, synth and layer build timed above; with `--baseline-assembly`, the same model of another
+ *    version's assembly (for example `cdk.out` of a checkout of an earlier commit) beside it.
  *
  * It is a report: it exits 0 even when a target is missed, and says MISSED on that row.
  */
@@ -22,6 +24,7 @@ import { loadProjectConfig } from '../bin/project';
 import type { LayerConfig } from '../lib/config';
 import { buildLayer } from '../lib/layer-builder';
 import { makeWheel, offlinePipEnv } from '../test/wheel-maker';
+import { ActionCosts, DEFAULT_ACTION_COSTS, modelPipeline, PipelineTimeModel } from './pipeline-model';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const RESULTS_FILE = path.join(PROJECT_ROOT, '.bench', 'results.json');
@@ -53,6 +56,8 @@ interface Options {
   readonly runs: number;
   readonly skipInit: boolean;
   readonly skipTests: boolean;
+  /** A synthesized assembly of another version, modelled beside this one. */
+  readonly baselineAssembly?: string;
 }
 
 /** A value must be at most (`<=`) or below (`<`) the limit. */
@@ -93,7 +98,7 @@ interface Results {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options = { runs: 3, skipInit: false, skipTests: false };
+  const options: { -readonly [K in keyof Options]: Options[K] } = { runs: 3, skipInit: false, skipTests: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--skip-init') options.skipInit = true;
@@ -103,13 +108,20 @@ function parseOptions(argv: readonly string[]): Options {
       const runs = Number(raw);
       if (!Number.isInteger(runs) || runs < 1) usage(`--runs wants a whole number of at least 1, not "${raw ?? ''}"`);
       options.runs = runs;
+    } else if (arg === '--baseline-assembly') {
+      const dir = argv[++i];
+      if (!dir || !fs.existsSync(path.join(dir, 'PipelineStack.template.json')))
+        usage(`--baseline-assembly wants a cdk.out folder holding PipelineStack.template.json, not "${dir ?? ''}"`);
+      options.baselineAssembly = path.resolve(dir);
     } else usage(`unknown argument "${arg}"`);
   }
   return options;
 }
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests]\n`);
+  process.stderr.write(
+    `bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--baseline-assembly DIR]\n`,
+  );
   process.exit(2);
 }
 
@@ -535,10 +547,6 @@ interface Template {
 }
 
 interface PipelineShape {
-  /** Sequential steps (stage and run order) with a CodeBuild action, before the first stage that deploys. */
-  readonly codeBuildStepsBeforeDeploy: number;
-  /** Their names, in order, for the report. */
-  readonly codeBuildSteps: readonly string[];
   readonly maxActionsPerStage: number;
   readonly largestStage: string;
 }
@@ -550,42 +558,56 @@ function pipelineStages(templateFile: string): PipelineStage[] {
   return pipeline.Properties.Stages;
 }
 
+/** The largest stage of a synthesized pipeline (CodePipeline allows 50 actions in one). */
 function pipelineShape(templateFile: string): PipelineShape {
-  const stages = pipelineStages(templateFile);
-  const firstDeploy = stages.findIndex((s) => s.Actions.some((a) => a.ActionTypeId.Provider === 'CloudFormation'));
-  const codeBuildSteps: string[] = [];
-  for (const stage of stages.slice(0, firstDeploy < 0 ? stages.length : firstDeploy)) {
-    const runOrders = [...new Set(stage.Actions.map((a) => a.RunOrder ?? 1))].sort((a, b) => a - b);
-    for (const order of runOrders) {
-      const builds = stage.Actions.filter(
-        (a) => (a.RunOrder ?? 1) === order && a.ActionTypeId.Provider === 'CodeBuild',
-      );
-      if (builds.length > 0) codeBuildSteps.push(`${stage.Name}/${builds.map((a) => a.Name).join('+')}`);
-    }
-  }
-  const largest = stages.reduce((a, b) => (b.Actions.length > a.Actions.length ? b : a));
-  return {
-    codeBuildStepsBeforeDeploy: codeBuildSteps.length,
-    codeBuildSteps,
-    maxActionsPerStage: largest.Actions.length,
-    largestStage: largest.Name,
-  };
+  const largest = pipelineStages(templateFile).reduce((a, b) => (b.Actions.length > a.Actions.length ? b : a));
+  return { maxActionsPerStage: largest.Actions.length, largestStage: largest.Name };
 }
 
-/** Section 4: the shape of the project's pipeline, from its synthesized template. */
-function benchPipelineShape(projectOut: string | undefined): Row[] {
+/** Section 5: the pipeline's shape and modelled time, from its synthesized assembly (and a baseline's). */
+function benchPipeline(options: Options, projectOut: string | undefined, samples: Record<string, number[]>): Row[] {
   const section = 'pipeline';
   if (!projectOut) throw new Error('the project was not synthesized');
   const shape = pipelineShape(path.join(projectOut, 'PipelineStack.template.json'));
-  return [
-    measured(
-      section,
-      'sequential CodeBuild steps before first deploy',
-      shape.codeBuildStepsBeforeDeploy,
-      'steps',
-      undefined,
-      shape.codeBuildSteps.join(' -> '),
-    ),
+  const measuredSeconds = (key: string) => (samples[key]?.length ? median(samples[key]) : undefined);
+  const costs: ActionCosts = {
+    ...DEFAULT_ACTION_COSTS,
+    tests: measuredSeconds('tests.npmTest') ?? DEFAULT_ACTION_COSTS.tests,
+    synth: measuredSeconds('synth.project') ?? DEFAULT_ACTION_COSTS.synth,
+    layerBuild: measuredSeconds('layer.firstBuild') ?? DEFAULT_ACTION_COSTS.layerBuild,
+  };
+  const models: [string, PipelineTimeModel][] = [
+    ['this version', modelPipeline(projectOut, costs)],
+    ...(options.baselineAssembly
+      ? [['baseline', modelPipeline(options.baselineAssembly, costs)] as [string, PipelineTimeModel]]
+      : []),
+  ];
+  const rows: Row[] = [];
+  for (const [label, model] of models) {
+    rows.push(
+      measured(
+        section,
+        `sequential CodeBuild actions before first deploy (${label})`,
+        model.codeBuildBeforeFirstDeploy.length,
+        'actions',
+        label === 'this version' ? { op: '<=', limit: 3 } : undefined,
+        model.codeBuildBeforeFirstDeploy.join(' -> '),
+      ),
+    );
+    for (const [environment, minutes] of model.minutesToEnvironment) {
+      rows.push(
+        measured(
+          section,
+          `modelled minutes from push to end of ${environment} (${label})`,
+          minutes,
+          'min',
+          undefined,
+          'estimate from stated per-action costs (bench/pipeline-model.ts), approvals not counted',
+        ),
+      );
+    }
+  }
+  rows.push(
     measured(
       section,
       'largest number of actions in one stage',
@@ -594,14 +616,15 @@ function benchPipelineShape(projectOut: string | undefined): Row[] {
       { op: '<=', limit: CODEPIPELINE_ACTIONS_PER_STAGE },
       `stage ${shape.largestStage}`,
     ),
-  ];
+  );
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The test suite
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Section 5: the whole test suite, once. */
+/** Section 4: the whole test suite, once. */
 function benchTests(options: Options, samples: Record<string, number[]>): Row[] {
   const section = 'tests';
   const metric = 'npm test (whole suite, once)';
@@ -701,8 +724,8 @@ async function main(): Promise<void> {
     });
     await section('layer builder', rows, () => benchLayerBuilder(options, scratch, samples));
     await section('synth at scale', rows, () => benchSynthScale(options, scratch, samples));
-    await section('pipeline', rows, () => benchPipelineShape(projectOut));
     await section('tests', rows, () => benchTests(options, samples));
+    await section('pipeline', rows, () => benchPipeline(options, projectOut, samples));
   } finally {
     scratch.cleanUp();
   }
