@@ -88,7 +88,29 @@ export interface EnvironmentConfig {
    * @default 'Canary10Percent5Minutes'
    */
   readonly deployment: DeploymentStrategy;
+  /**
+   * When a release is stopped and rolled back: the alarms on the new version's errors and throttles.
+   * @default - {@link ALARM_DEFAULTS}: the first error or throttle in a minute
+   */
+  readonly alarms: AlarmsConfig;
 }
+
+/**
+ * The alarms that stop a release: each watches the new version only (through the `live` alias, Lambda's
+ * `ExecutedVersion` dimension), and goes off when its count reaches its threshold in `evaluationPeriods`
+ * consecutive periods of `periodMinutes`.
+ */
+export interface AlarmsConfig {
+  /** Errors of the new version in one period that count as bad. */
+  readonly errors: number;
+  /** Throttles of the new version in one period that count as bad. */
+  readonly throttles: number;
+  readonly periodMinutes: number;
+  readonly evaluationPeriods: number;
+}
+
+/** The strictest alarms: one error or one throttle in a minute stops the release. */
+export const ALARM_DEFAULTS: AlarmsConfig = { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1 };
 
 /** One layer under `layers/<name>`. */
 export interface LayerConfig {
@@ -417,9 +439,65 @@ function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
         `use a canary or linear strategy such as "${DEFAULT_DEPLOYMENT_STRATEGY}", or set requiresApproval to false`,
       );
     }
-    if (name && account && region && deployment) out.push({ name, account, region, requiresApproval, deployment });
+    const alarms = parseAlarms(c, e.alarms, `${at}.alarms`);
+    if (name && account && region && deployment && alarms)
+      out.push({ name, account, region, requiresApproval, deployment, alarms });
   });
   return out;
+}
+
+/** CloudWatch evaluates an alarm over at most one day: evaluation periods times the period. */
+const MAX_ALARM_MINUTES = 24 * 60;
+
+function parseAlarms(c: Checker, raw: unknown, at: string): AlarmsConfig | undefined {
+  if (raw === undefined) return ALARM_DEFAULTS;
+  const a = c.object(
+    raw,
+    at,
+    'write { "errors": 5, "throttles": 1, "periodMinutes": 1, "evaluationPeriods": 2 } (each optional), or leave it out',
+  );
+  if (!a) return undefined;
+  const known = Object.keys(ALARM_DEFAULTS);
+  for (const key of Object.keys(a).filter((k) => !known.includes(k))) {
+    c.problem(`${at}.${key}`, a[key], 'is not an alarm setting', `use ${known.map((k) => `"${k}"`).join(', ')}`);
+  }
+  const errors = c.integer(a.errors, `${at}.errors`, ALARM_DEFAULTS.errors, 1, 10000, 'errors per period');
+  const throttles = c.integer(
+    a.throttles,
+    `${at}.throttles`,
+    ALARM_DEFAULTS.throttles,
+    1,
+    10000,
+    'throttles per period',
+  );
+  const periodMinutes = c.integer(
+    a.periodMinutes,
+    `${at}.periodMinutes`,
+    ALARM_DEFAULTS.periodMinutes,
+    1,
+    60,
+    'minutes',
+  );
+  const evaluationPeriods = c.integer(
+    a.evaluationPeriods,
+    `${at}.evaluationPeriods`,
+    ALARM_DEFAULTS.evaluationPeriods,
+    1,
+    MAX_ALARM_MINUTES,
+    'periods',
+  );
+  if (periodMinutes && evaluationPeriods && periodMinutes * evaluationPeriods > MAX_ALARM_MINUTES) {
+    c.problem(
+      `${at}.evaluationPeriods`,
+      evaluationPeriods,
+      `times periodMinutes (${periodMinutes}) is more than a day, longer than CloudWatch evaluates an alarm`,
+      `use at most ${Math.floor(MAX_ALARM_MINUTES / periodMinutes)} periods of ${periodMinutes} minutes`,
+    );
+    return undefined;
+  }
+  return errors && throttles && periodMinutes && evaluationPeriods
+    ? { errors, throttles, periodMinutes, evaluationPeriods }
+    : undefined;
 }
 
 function parseLayers(c: Checker, raw: unknown, projectRoot: string): LayerConfig[] {

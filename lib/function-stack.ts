@@ -3,7 +3,7 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { FunctionConfig } from './config';
+import type { AlarmsConfig, FunctionConfig } from './config';
 import type { DeploymentStrategy } from './deployment-strategies';
 import { LiveAlias } from './live-alias';
 import { functionCodeDir } from './project-layout';
@@ -28,6 +28,11 @@ export interface FunctionStackProps extends StackProps {
   readonly projectRoot: string;
   /** How CodeDeploy shifts each function's `live` alias to a new version. */
   readonly deployment: DeploymentStrategy;
+  /**
+   * When the new version's errors or throttles stop a release.
+   * @default ALARM_DEFAULTS
+   */
+  readonly alarms?: AlarmsConfig;
 }
 
 /**
@@ -98,6 +103,7 @@ export class FunctionStack extends Stack {
           function: fn.function,
           layerVersionKeys: layers.map((l) => `${l.name}=${l.versionKey}`),
           strategy: props.deployment,
+          alarms: props.alarms,
           application,
         }),
       );

@@ -45,6 +45,7 @@ export class FunctionStage extends Stage {
           layers: props.layerStage.references,
           projectRoot: props.projectRoot,
           deployment: environment.deployment,
+          alarms: environment.alarms,
           env: { account: environment.account, region: environment.region },
           tags: appTags(props.appName),
           description: `${props.appName} functions: ${stackName} (${environment.name})`,

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ALARM_DEFAULTS, type AlarmsConfig } from './config';
 import type { DeploymentStrategy } from './deployment-strategies';
 import { acknowledge, RELEASE_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
 
@@ -34,6 +35,11 @@ export interface LiveAliasProps {
   readonly strategy: DeploymentStrategy;
   /** The CodeDeploy application of the function's stack. */
   readonly application: codedeploy.ILambdaApplication;
+  /**
+   * When the new version's errors or throttles stop the release.
+   * @default ALARM_DEFAULTS
+   */
+  readonly alarms?: AlarmsConfig;
 }
 
 /**
@@ -58,18 +64,34 @@ export class LiveAlias extends Construct {
       description: 'The version callers use; moved by CodeDeploy',
     });
 
-    const alarmOn = (alarmId: string, metric: cloudwatch.Metric, what: string) =>
+    const alarms = props.alarms ?? ALARM_DEFAULTS;
+    // The new version's own calls through the alias: during a canary the old version's traffic, still most of it,
+    // can neither stop the release nor hide the new version's failures (Lambda's ExecutedVersion dimension).
+    const newVersionMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensionsMap: {
+          FunctionName: fn.functionName,
+          Resource: `${fn.functionName}:${LIVE_ALIAS}`,
+          ExecutedVersion: fn.currentVersion.version,
+        },
+        period: Duration.minutes(alarms.periodMinutes),
+        statistic: cloudwatch.Stats.SUM,
+      });
+    const alarmOn = (alarmId: string, metricName: string, threshold: number) =>
       new cloudwatch.Alarm(this, alarmId, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
+        metric: newVersionMetric(metricName),
+        threshold,
+        evaluationPeriods: alarms.evaluationPeriods,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${what} of the ${LIVE_ALIAS} alias: stops and rolls back a deployment in progress`,
+        alarmDescription:
+          `${metricName} of the version being released through the ${LIVE_ALIAS} alias, at least ${threshold} in ` +
+          `${alarms.evaluationPeriods} period(s) of ${alarms.periodMinutes} minute(s): stops and rolls back the deployment`,
       });
-    const period = { period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM };
-    this.errorsAlarm = alarmOn('Errors', this.alias.metricErrors(period), 'Errors');
-    this.throttlesAlarm = alarmOn('Throttles', this.alias.metricThrottles(period), 'Throttles');
+    this.errorsAlarm = alarmOn('Errors', 'Errors', alarms.errors);
+    this.throttlesAlarm = alarmOn('Throttles', 'Throttles', alarms.throttles);
 
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
       application: props.application,

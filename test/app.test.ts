@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { layerArnParameterName, layerFingerprintVariable } from '../lib/naming';
-import { allTemplates, baseConfig, synthApp } from './helpers';
+import { allTemplates, baseConfig, buildApp, synthApp } from './helpers';
 
 const { created, assembly } = synthApp();
 const config = baseConfig();
@@ -197,9 +197,19 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
       }
     });
 
-    test('alarms on the live alias at the first error or throttle in a minute', () => {
+    test("alarms on the new version's own calls through the live alias, at the first error or throttle in a minute", () => {
       for (const { template } of functionTemplates) {
+        const versions = template.findResources('AWS::Lambda::Version');
         for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+          const executed = alarm.Properties.Dimensions.find((d: any) => d.Name === 'ExecutedVersion');
+          const [versionId] = executed.Value['Fn::GetAtt'];
+          expect(executed.Value).toEqual({ 'Fn::GetAtt': [versionId, 'Version'] });
+          expect(Object.keys(versions)).toContain(versionId);
+          expect(alarm.Properties.Dimensions.map((d: any) => d.Name).sort()).toEqual([
+            'ExecutedVersion',
+            'FunctionName',
+            'Resource',
+          ]);
           expect(alarm.Properties).toMatchObject({
             Namespace: 'AWS/Lambda',
             Statistic: 'Sum',
@@ -214,6 +224,14 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
         }
       }
     });
+  });
+
+  test('publishes function versions that are not retained, as the README says: the alias names the current one', () => {
+    for (const { template } of functionTemplates) {
+      for (const [id, version] of Object.entries(template.findResources('AWS::Lambda::Version'))) {
+        expect({ id, DeletionPolicy: version.DeletionPolicy }).toEqual({ id, DeletionPolicy: undefined });
+      }
+    }
   });
 
   test("gives the pipeline's smoke test a role per function stack: invoke and read its live aliases, read its layers' parameters", () => {
@@ -267,4 +285,34 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
   function fingerprintOf(layer: string): string {
     return created.pipelineStack.environments[index].layerStage.references.find((r) => r.name === layer)!.fingerprint;
   }
+});
+
+describe("an environment's own release alarms", () => {
+  const app = buildApp({
+    config: (c) => (c.environments[1].alarms = { errors: 5, throttles: 2, periodMinutes: 5, evaluationPeriods: 3 }),
+  });
+  const alarmsOf = (index: number) =>
+    app.pipelineStack.environments[index].functionStages.flatMap((s) =>
+      s.functionStacks.flatMap((stack) =>
+        Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')),
+      ),
+    );
+
+  test('set the thresholds, period and evaluation periods of that environment only', () => {
+    const prod = alarmsOf(1).map((a) => [
+      a.Properties.MetricName,
+      a.Properties.Threshold,
+      a.Properties.Period,
+      a.Properties.EvaluationPeriods,
+    ]);
+    expect(prod.length).toBeGreaterThan(0);
+    for (const [metric, threshold, period, evaluations] of prod) {
+      expect([threshold, period, evaluations]).toEqual([metric === 'Errors' ? 5 : 2, 300, 3]);
+    }
+    for (const alarm of alarmsOf(0)) {
+      expect([alarm.Properties.Threshold, alarm.Properties.Period, alarm.Properties.EvaluationPeriods]).toEqual([
+        1, 60, 1,
+      ]);
+    }
+  });
 });

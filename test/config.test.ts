@@ -268,6 +268,46 @@ const badConfigs: readonly BadConfig[] = [
     problems: [{ setting: 'config.environments[1].deployment', message: 'is not one of the allowed values' }],
   },
   {
+    name: 'release alarms that are not an object',
+    change: (c) => {
+      c.environments[0].alarms = 5;
+    },
+    problems: [{ setting: 'config.environments[0].alarms', message: 'is not an object' }],
+  },
+  {
+    name: 'release alarms with an unknown key and counts that are not whole numbers in range, all at once',
+    change: (c) => {
+      c.environments[1].alarms = { errors: 0, throttles: 2.5, periodMinutes: 90, evaluationPeriod: 2 };
+    },
+    problems: [
+      { setting: 'config.environments[1].alarms.evaluationPeriod', message: 'is not an alarm setting' },
+      {
+        setting: 'config.environments[1].alarms.errors',
+        message: 'is not a whole number of errors per period from 1 to 10000',
+      },
+      {
+        setting: 'config.environments[1].alarms.throttles',
+        message: 'is not a whole number of throttles per period from 1 to 10000',
+      },
+      {
+        setting: 'config.environments[1].alarms.periodMinutes',
+        message: 'is not a whole number of minutes from 1 to 60',
+      },
+    ],
+  },
+  {
+    name: 'release alarms evaluated over more than a day',
+    change: (c) => {
+      c.environments[1].alarms = { periodMinutes: 60, evaluationPeriods: 25 };
+    },
+    problems: [
+      {
+        setting: 'config.environments[1].alarms.evaluationPeriods',
+        message: 'times periodMinutes (60) is more than a day, longer than CloudWatch evaluates an alarm',
+      },
+    ],
+  },
+  {
     name: 'all-at-once deployment into an environment that needs approval',
     change: (c) => {
       c.environments[1].deployment = 'AllAtOnce';
@@ -595,6 +635,18 @@ describe('parseConfig', () => {
     const { environments } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
 
     expect(environments.map((e) => e.deployment)).toEqual(['Canary10Percent5Minutes', 'Linear10PercentEvery3Minutes']);
+  });
+
+  test('stops a release at the first error or throttle in a minute unless an environment sets its alarms', () => {
+    const config = baseConfig();
+    config.environments[1].alarms = { errors: 5, evaluationPeriods: 2 };
+
+    const { environments } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
+
+    expect(environments.map((e) => e.alarms)).toEqual([
+      { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1 },
+      { errors: 5, throttles: 1, periodMinutes: 1, evaluationPeriods: 2 },
+    ]);
   });
 });
 
