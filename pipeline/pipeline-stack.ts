@@ -10,6 +10,7 @@ import { AccessLogsBucket } from './access-logs';
 import { PipelineNotifications } from './notifications';
 import { createEnvironmentStages, EnvironmentStages } from './environment-stages';
 import { secureCrossRegionSupport } from './cross-region-support';
+import { PipelineHardening } from './pipeline-hardening';
 import { LayerBuildStep } from './layer-build-step';
 import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
 import { promotionApproval } from './promotion-approval';
@@ -128,6 +129,7 @@ export class PipelineStack extends Stack {
       });
     }
     secureCrossRegionSupport(this.pipeline, config.appName);
+    new PipelineHardening(this, 'Hardening', { pipeline: this.pipeline, source: config.pipeline.source });
     const artifactBucket = this.pipeline.pipeline.artifactBucket;
     new AccessLogsBucket(this, 'AccessLogs').logAccessesOf(artifactBucket, 'artifacts/');
     // The artifact bucket is retained; so is its key, or what the bucket keeps could never be read again.

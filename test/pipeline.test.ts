@@ -244,6 +244,59 @@ describe('the pipeline', () => {
     }
   });
 
+  test('keeps versions of the artifacts, and every build log in a group of its own with a retention', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.anyValue(),
+    });
+    const projects = template.findResources('AWS::CodeBuild::Project');
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    expect(Object.keys(groups)).toHaveLength(Object.keys(projects).length);
+    for (const [id, project] of Object.entries(projects)) {
+      const group = project.Properties.LogsConfig.CloudWatchLogs;
+      expect({ id, status: group.Status }).toEqual({ id, status: 'ENABLED' });
+      expect(groups[group.GroupName.Ref].Properties.RetentionInDays).toBe(365);
+      const role = project.Properties.ServiceRole['Fn::GetAtt'][0];
+      const writes = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === role))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+        .filter(
+          (s: any) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [group.GroupName.Ref, 'Arn'] }),
+        );
+      expect(writes.map((s: any) => s.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents']]);
+    }
+  });
+
+  test('denies the asset-publishing role starting or stopping builds, which CodePipeline does with its own role', () => {
+    const assets = action('Assets', 'FileAssets');
+    const project = projectOf(assets);
+    expect(JSON.stringify(assets.RoleArn)).not.toContain(project.ServiceRole['Fn::GetAtt'][0]);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === project.ServiceRole['Fn::GetAtt'][0]))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          Sid: 'AssetsNeverStartBuilds',
+          Effect: 'Deny',
+          Action: ['codebuild:StartBuild', 'codebuild:StopBuild'],
+          Resource: '*',
+        },
+      ]),
+    );
+  });
+
+  test("lets the source action use the connection under both of the service's names", () => {
+    const [source] = stages[0].Actions;
+    const role = (source.RoleArn as any)['Fn::GetAtt'][0];
+    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === role))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => s.Resource === source.Configuration!.ConnectionArn)
+      .flatMap((s: any) => [s.Action].flat());
+    expect(actions.sort()).toEqual(['codeconnections:UseConnection', 'codestar-connections:UseConnection']);
+  });
+
   test('encrypts artifacts with a rotated key for cross-account deploys, and logs artifact bucket access', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     // Bucket and key outlive the stack: the artifacts stay readable after a teardown.
