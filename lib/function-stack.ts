@@ -7,7 +7,7 @@ import type { AlarmsConfig, FunctionConfig } from './config';
 import type { DeploymentStrategy } from './deployment-strategies';
 import { LiveAlias } from './live-alias';
 import { functionCodeDir } from './project-layout';
-import { functionEnvironment, pascalCase, smokeTestRoleName } from './naming';
+import { functionEnvironment, pascalCase, smokeTestRoleName, smokeTestRunnerRoleName } from './naming';
 import { AttachedLayer, PythonFunction } from './python-function';
 import type { LayerReference } from './shared-layers-stack';
 import { SmokeTestAccess } from './smoke-test-access';
@@ -117,6 +117,7 @@ export class FunctionStack extends Stack {
     );
     this.smokeTestAccess = new SmokeTestAccess(this, 'SmokeTest', {
       roleName: smokeTestRoleName(props.appName, props.environmentName, props.name),
+      runnerRoleName: smokeTestRunnerRoleName(props.appName, props.environmentName),
       pipelineAccount: props.pipelineAccount,
       aliases: [...releases.values()].map((release) => release.alias),
       layerParameters: [...imported.keys()].map((name) => references.get(name)!.parameterName),

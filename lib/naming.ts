@@ -38,6 +38,14 @@ export function functionStackName(environment: string, stack: string): string {
   return `${pascalCase(environment)}-Functions-${pascalCase(stack)}`;
 }
 
+/**
+ * The role in the pipeline's account that the smoke tests of one environment run as (`<app>-<env>-smoke-runner`):
+ * the only principal the environment's smoke-test roles trust. The pipeline creates it; the function stacks name it.
+ */
+export function smokeTestRunnerRoleName(appName: string, environment: string): string {
+  return `${appName}-${environment}-smoke-runner`;
+}
+
 /** `dev` -> `Dev`, `daily-report` -> `DailyReport`: names as construct ids. */
 export function pascalCase(name: string): string {
   return name

@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -8,8 +8,13 @@ import { acknowledge, SMOKE_TEST_ACKNOWLEDGEMENTS } from './nag-acknowledgements
 export interface SmokeTestAccessProps {
   /** The role's name: `smokeTestRoleName(...)`, which the pipeline derives too. */
   readonly roleName: string;
-  /** The account whose pipeline runs the smoke test, and may assume the role. */
+  /** The account whose pipeline runs the smoke test. */
   readonly pipelineAccount: string;
+  /**
+   * The role in that account the smoke test runs as (`smokeTestRunnerRoleName(...)`): the only principal that may
+   * assume this role, not every principal of the pipeline's account.
+   */
+  readonly runnerRoleName: string;
   /** The `live` alias of every function of the stack: the smoke test invokes them and reads their configuration. */
   readonly aliases: readonly lambda.IAlias[];
   /** The SSM parameters holding the ARNs of the layers the stack's functions use. */
@@ -31,7 +36,11 @@ export class SmokeTestAccess extends Construct {
     this.roleName = props.roleName;
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
-      assumedBy: new iam.AccountPrincipal(props.pipelineAccount),
+      assumedBy: new iam.AccountPrincipal(props.pipelineAccount).withConditions({
+        ArnEquals: {
+          'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${props.pipelineAccount}:role/${props.runnerRoleName}`,
+        },
+      }),
       description: "The pipeline's smoke test: invokes the live aliases and checks their layers against SSM",
     });
     const stack = Stack.of(this);

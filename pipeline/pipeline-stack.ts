@@ -1,10 +1,12 @@
 import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import type { AppConfig, SourceConfig } from '../lib/config';
 import type { LayerContent } from '../lib/layer-source';
+import { pascalCase, smokeTestRunnerRoleName } from '../lib/naming';
 import type { Architecture } from '../lib/runtimes';
 import { AccessLogsBucket } from './access-logs';
 import { PipelineNotifications } from './notifications';
@@ -113,9 +115,14 @@ export class PipelineStack extends Stack {
       this.pipeline.addStage(layerStage, {
         pre: environment.requiresApproval ? [promotionApproval(environment, source)] : [],
       });
+      const smokeTestRunner = new iam.Role(this, `SmokeTestRunner-${pascalCase(environment.name)}`, {
+        roleName: smokeTestRunnerRoleName(config.appName, environment.name),
+        assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+        description: `Runs the smoke tests of ${environment.name}: may assume its function stacks' smoke-test roles`,
+      });
       for (const wave of functionWaves) {
         const deployment = this.pipeline.addWave(wave.name, {
-          post: [new SmokeTestStep('SmokeTest', { input: source, stages: wave.stages })],
+          post: [new SmokeTestStep('SmokeTest', { input: source, stages: wave.stages, role: smokeTestRunner })],
         });
         for (const stage of wave.stages) deployment.addStage(stage);
       }

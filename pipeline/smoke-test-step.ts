@@ -14,6 +14,8 @@ export interface SmokeTestStepProps {
   readonly input: IFileSetProducer;
   /** The function stages of the wave just deployed, all of one environment: every function in them is tested. */
   readonly stages: readonly FunctionStage[];
+  /** The environment's smoke-test runner (`smokeTestRunnerRoleName`), the one role its stacks' roles trust. */
+  readonly role: iam.IRole;
 }
 
 /** Minutes of the step beyond the functions' own timeouts: starting, assuming roles, reading outputs and SSM. */
@@ -60,6 +62,7 @@ export class SmokeTestStep extends CodeBuildStep {
       input: props.input,
       commands: [SMOKE_TEST_COMMAND],
       env: { SMOKE_TEST_SPEC: JSON.stringify({ environment: environment.name, alias: LIVE_ALIAS, targets }) },
+      role: props.role,
       rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns })],
       buildEnvironment: {
         buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,

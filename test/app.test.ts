@@ -245,6 +245,17 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
         expect.objectContaining({
           Action: 'sts:AssumeRole',
           Principal: { AWS: expect.stringMatching(/^arn:.*:iam::111111111111:root$/) },
+          // Only the environment's smoke-test runner, not every principal of the pipeline account.
+          Condition: {
+            ArnEquals: {
+              'aws:PrincipalArn': {
+                'Fn::Join': [
+                  '',
+                  ['arn:', { Ref: 'AWS::Partition' }, `:iam::111111111111:role/orders-${envName}-smoke-runner`],
+                ],
+              },
+            },
+          },
         }),
       ]);
       const statements = Object.values(template.findResources('AWS::IAM::Policy'))

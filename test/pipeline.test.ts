@@ -232,6 +232,8 @@ describe('the pipeline', () => {
   test('lets the smoke test assume the smoke-test roles of the stacks it tests, and no other role', () => {
     for (const env of ['Dev', 'Prod']) {
       const role = projectOf(action(`${env}-Functions`, 'SmokeTest')).ServiceRole['Fn::GetAtt'][0];
+      // It runs as the environment's named runner, the one principal the stacks' smoke-test roles trust.
+      expect(template.toJSON().Resources[role].Properties.RoleName).toBe(`orders-${env.toLowerCase()}-smoke-runner`);
       const statements = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === role))
         .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
