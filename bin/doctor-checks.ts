@@ -2,13 +2,17 @@
  * The checks of `npm run doctor`: what would make a first deploy fail, found before AWS finds it. Each finding says
  * what is wrong and the command that fixes it.
  *
- * Offline: the configuration (the whole validation), Node.js, Python and pip, and whether every layer is built and
- * current. With AWS credentials, per account of the configuration: the CDK bootstrap stack and its version, the
- * environments' trust in the pipeline account, and the pipeline's connection.
+ * Offline: the configuration (the whole validation), the template's placeholders still in place, the app built and
+ * synthesized as `cdk synth` does it (cdk-nag included), Node.js, Python and pip, and whether every layer is built
+ * and current. With AWS credentials, per account of the configuration: the CDK bootstrap stack and its version, the
+ * environments' trust in the pipeline account, the pipeline's connection, and the stacks that carry the app's tag
+ * but that the app no longer defines.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { CloudFormationClient, paginateDescribeStacks } from '@aws-sdk/client-cloudformation';
 import {
   CodeStarConnectionsClient,
   GetConnectionCommand,
@@ -16,10 +20,15 @@ import {
 } from '@aws-sdk/client-codestar-connections';
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { App, Stack, Token } from 'aws-cdk-lib';
+import { CDK_APP_MODE_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
 import type { AppConfig } from '../lib/config';
-import { ConfigError } from '../lib/config-error';
+import { ConfigError, Problem } from '../lib/config-error';
 import { resolveLayerContents } from '../lib/layer-source';
-import { loadProjectConfig } from './project';
+import { APP_TAG_KEY } from '../lib/naming';
+import { createApp, CreateAppOptions, CreatedApp } from './main';
+import { cdkJsonContext, loadProjectConfig } from './project';
 
 /** One result of a check. */
 export interface Finding {
@@ -62,15 +71,244 @@ export function checkConfig(projectRoot: string): { findings: Finding[]; config?
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return {
-      findings: error.problems.map((p) => ({
-        level: 'fail' as const,
-        check: 'configuration',
-        message: `${p.setting} = ${JSON.stringify(p.value)} ${p.message}`,
-        fix: p.fix,
-      })),
-    };
+    return { findings: error.problems.map((p) => problemFinding('configuration', p)) };
   }
+}
+
+/** A problem of a {@link ConfigError} as a failed finding: the setting, its value, what is wrong, and the fix. */
+function problemFinding(check: string, problem: Problem): Finding {
+  const value = problem.value === undefined ? '' : ` = ${JSON.stringify(problem.value)}`;
+  return { level: 'fail', check, message: `${problem.setting}${value} ${problem.message}`, fix: problem.fix };
+}
+
+/** The AWS accounts of the template's sample configuration: placeholders, never anyone's account. */
+export const PLACEHOLDER_ACCOUNTS: readonly string[] = ['111111111111', '222222222222', '333333333333'];
+/** The connection id of the sample's `connectionArn`. */
+export const PLACEHOLDER_CONNECTION_ID = '00000000-0000-0000-0000-000000000000';
+/** The owner of the sample's repository. */
+export const PLACEHOLDER_REPOSITORY_PREFIX = 'example-org/';
+/** The domain of the sample's notification addresses (reserved: it receives no mail). */
+export const PLACEHOLDER_EMAIL_DOMAIN = '@example.com';
+
+/**
+ * The template's placeholders still in the configuration (the raw `config` context, so they are found even when
+ * something else in it is wrong): each blocks a first deploy, so each fails, naming the setting, its value and what
+ * to put there.
+ */
+export function checkPlaceholders(config: unknown): Finding[] {
+  const check = 'placeholder';
+  const findings: Finding[] = [];
+  const found = (setting: string, value: unknown, message: string, fix: string) =>
+    findings.push({ level: 'fail', check, message: `${setting} = ${JSON.stringify(value)} ${message}`, fix });
+  const isPlaceholderAccount = (value: unknown) => typeof value === 'string' && PLACEHOLDER_ACCOUNTS.includes(value);
+  const accountFix = (whose: string) =>
+    `put ${whose} 12-digit AWS account id there (aws sts get-caller-identity --profile <a profile of that account>)`;
+
+  const pipeline = field(config, 'pipeline');
+  const pipelineAccount = field(pipeline, 'account');
+  if (isPlaceholderAccount(pipelineAccount)) {
+    found(
+      'config.pipeline.account',
+      pipelineAccount,
+      "is the template's placeholder account",
+      accountFix("the pipeline's"),
+    );
+  }
+  const environments = field(config, 'environments');
+  (Array.isArray(environments) ? environments : []).forEach((environment: unknown, i) => {
+    const account = field(environment, 'account');
+    const name = field(environment, 'name');
+    if (isPlaceholderAccount(account)) {
+      found(
+        `config.environments[${i}].account`,
+        account,
+        "is the template's placeholder account",
+        accountFix(typeof name === 'string' ? `the ${name} environment's` : "the environment's"),
+      );
+    }
+  });
+
+  const source = field(pipeline, 'source');
+  const connectionArn = field(source, 'connectionArn');
+  if (typeof connectionArn === 'string') {
+    const parts = [
+      ...PLACEHOLDER_ACCOUNTS.filter((a) => connectionArn.split(':')[4] === a).map(
+        (a) => `the placeholder account ${a}`,
+      ),
+      ...(connectionArn.endsWith(`/${PLACEHOLDER_CONNECTION_ID}`)
+        ? [`the placeholder connection id ${PLACEHOLDER_CONNECTION_ID}`]
+        : []),
+    ];
+    if (parts.length > 0) {
+      found(
+        'config.pipeline.source.connectionArn',
+        connectionArn,
+        `has ${parts.join(' and ')}: the template's, no connection of yours`,
+        'create a connection in the pipeline account (Developer Tools > Settings > Connections in the console, then ' +
+          'authorise it) and put its ARN there',
+      );
+    }
+  }
+  const repository = field(source, 'repository');
+  if (typeof repository === 'string' && repository.startsWith(PLACEHOLDER_REPOSITORY_PREFIX)) {
+    found(
+      'config.pipeline.source.repository',
+      repository,
+      `is the template's placeholder repository (owner ${PLACEHOLDER_REPOSITORY_PREFIX.slice(0, -1)})`,
+      'put your repository there: "<owner>/<name>" for a connection, the repository\'s name for CodeCommit',
+    );
+  }
+  const emails = field(field(pipeline, 'notifications'), 'emails');
+  (Array.isArray(emails) ? emails : []).forEach((email: unknown, i) => {
+    if (typeof email === 'string' && email.toLowerCase().endsWith(PLACEHOLDER_EMAIL_DOMAIN)) {
+      found(
+        `config.pipeline.notifications.emails[${i}]`,
+        email,
+        `is a placeholder address (${PLACEHOLDER_EMAIL_DOMAIN.slice(1)} receives no mail)`,
+        'put the address that should hear of failed pipeline runs there, or remove it',
+      );
+    }
+  });
+  return findings;
+}
+
+/** A field of untyped JSON, or undefined. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+/** A stack of the built app: its name and where it deploys. */
+export interface AppStack {
+  readonly stackName: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+/** What {@link checkSynth} found, and the app's stacks when the app could be built. */
+export interface SynthCheck {
+  readonly findings: Finding[];
+  /** Undefined when the app could not be built. */
+  readonly stacks?: readonly AppStack[];
+}
+
+/** Options of {@link checkSynth}. */
+export interface CheckSynthOptions {
+  /**
+   * The context `cdk synth` passes the app.
+   * @default - the context of `<projectRoot>/cdk.json`
+   */
+  readonly context?: Record<string, unknown>;
+  /**
+   * Builds the app.
+   * @default createApp (bin/main.ts), as `cdk synth` runs it
+   */
+  readonly build?: (options: CreateAppOptions) => CreatedApp;
+}
+
+/**
+ * The acknowledgement id in an unbuilt layer's warning (lib/python-layer.ts): {@link checkLayers} reports that one,
+ * with the command that builds the layer.
+ */
+const LAYER_NOT_BUILT_ACK = '[ack: python-layers:layer-not-built]';
+
+/**
+ * Builds and synthesizes the app as `cdk synth` does (`createApp` with the project's `cdk.json` context, then
+ * `app.synth()` into a temporary folder, removed afterwards), so a configuration that fails synth never passes
+ * here: each problem of a {@link ConfigError} fails, as does any other failure (a cdk-nag finding makes `synth()`
+ * throw its report) and every error annotation (which fails `cdk synth`). Warnings are reported once each, except
+ * an unbuilt layer's (see {@link checkLayers}). The validation report is carried in the error (the app mode
+ * `inmemory`) instead of printed: the outcome of the validation is the same.
+ */
+export function checkSynth(projectRoot: string, options: CheckSynthOptions = {}): SynthCheck {
+  const check = 'synth';
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'doctor-synth-'));
+  try {
+    const context = { ...(options.context ?? cdkJsonContext(projectRoot)), [CDK_APP_MODE_CONTEXT]: 'inmemory' };
+    let app: App;
+    try {
+      app = (options.build ?? createApp)({ context, projectRoot, outdir }).app;
+    } catch (error) {
+      return { findings: synthFailure(check, error) };
+    }
+    const stacks = appStacks(app);
+    let assembly: CloudAssembly;
+    try {
+      assembly = withoutConsoleErrors(() => app.synth());
+    } catch (error) {
+      return { findings: synthFailure(check, error), stacks };
+    }
+    const messages = (level: string) => [
+      ...new Set(
+        assembly.stacksRecursively
+          .flatMap((s) => s.messages.filter((m) => m.level === level))
+          .map((m) => String(m.entry.data)),
+      ),
+    ];
+    const errors = messages('error');
+    const warnings = messages('warning').filter((m) => !m.includes(LAYER_NOT_BUILT_ACK));
+    const findings: Finding[] = [
+      ...errors.map((message): Finding => ({
+        level: 'fail',
+        check,
+        message,
+        fix: 'npx cdk synth shows the construct it is on; change what it names',
+      })),
+      ...warnings.map((message): Finding => ({
+        level: 'warn',
+        check,
+        message,
+        fix: 'npx cdk synth shows the construct it is on; change what it names, or acknowledge it',
+      })),
+    ];
+    if (errors.length === 0) {
+      findings.unshift({
+        level: 'ok',
+        check,
+        message: `${stacks.length} stacks synthesized as npx cdk synth does, cdk-nag included`,
+      });
+    }
+    return { findings, stacks };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** A failed synth as findings: each problem of a {@link ConfigError}, or the error's message. */
+function synthFailure(check: string, error: unknown): Finding[] {
+  if (error instanceof ConfigError) return error.problems.map((p) => problemFinding(check, p));
+  return [
+    {
+      level: 'fail',
+      check,
+      // Not `instanceof Error`: errors of Node's own modules may come from another realm (jest's sandbox).
+      message: `npx cdk synth fails: ${String((error as { message?: unknown })?.message ?? error)}`.trim(),
+      fix:
+        'fix what it names (npx cdk synth shows where); for a cdk-nag finding, fix the resource, or acknowledge ' +
+        'that one finding id with a reason on the narrowest construct (lib/nag-acknowledgements.ts)',
+    },
+  ];
+}
+
+/** Runs `fn` with console.error silenced: synth prints its validation report there, which doctor reports itself. */
+function withoutConsoleErrors<T>(fn: () => T): T {
+  const original = console.error;
+  console.error = () => undefined;
+  try {
+    return fn();
+  } finally {
+    console.error = original;
+  }
+}
+
+/** Every stack of a built app (stages included, nested stacks not): the stacks of its assembly. */
+export function appStacks(root: IConstruct): AppStack[] {
+  return root.node
+    .findAll()
+    .filter((c): c is Stack => Stack.isStack(c) && !c.nested)
+    .filter((s) => ![s.stackName, s.account, s.region].some((v) => Token.isUnresolved(v)))
+    .map((s) => ({ stackName: s.stackName, account: s.account, region: s.region }));
 }
 
 /** Node.js, at least {@link MIN_NODE_MAJOR}. */
@@ -164,6 +402,12 @@ export interface AccountClients {
   readonly ssm: SSMClient;
   readonly iam: IAMClient;
   readonly connections: CodeStarConnectionsClient;
+  readonly cloudFormation: CloudFormationClient;
+  /**
+   * The named profile the credentials come from, for the commands findings print.
+   * @default - the default credentials (commands without --profile)
+   */
+  readonly profile?: string;
 }
 
 /** Gives the clients for an account and region, or undefined when there are no credentials for that account. */
@@ -364,4 +608,76 @@ export async function checkConnection(clients: AccountClients, connectionArn: st
       fix: 'check the credentials may call codestar-connections:GetConnection',
     };
   }
+}
+
+/**
+ * The stacks that carry the app's tag (`app=<appName>`) in an account and region of the configuration but are no
+ * stack of the app (a removed or renamed function stack, environment or layer stack): the pipeline neither updates
+ * nor deletes them. Each is a warning with the command that deletes it; `stacks` are the app's own
+ * ({@link appStacks}), so what counts as defined is what the app builds, not a naming rule of its own.
+ */
+export async function checkOrphanStacks(
+  config: AppConfig,
+  stacks: readonly AppStack[],
+  clientsFor: ClientsFor,
+): Promise<Finding[]> {
+  const targets = new Map<string, { names: string[]; account: string; region: string }>();
+  for (const t of [
+    { name: 'pipeline', account: config.pipeline.account, region: config.pipeline.region },
+    ...config.environments.map((e) => ({ name: e.name, account: e.account, region: e.region })),
+  ]) {
+    const key = `${t.account}/${t.region}`;
+    const target = targets.get(key) ?? { names: [], account: t.account, region: t.region };
+    target.names.push(t.name);
+    targets.set(key, target);
+  }
+  const tag = `${APP_TAG_KEY}=${config.appName}`;
+  const findings: Finding[] = [];
+  for (const target of targets.values()) {
+    const clients = await clientsFor(target.account, target.region);
+    if (!clients) continue; // checkAws reports the account as not checked.
+    const check = `${target.names.join(', ')} stacks (${target.account}, ${target.region})`;
+    const defined = new Set(
+      stacks.filter((s) => s.account === target.account && s.region === target.region).map((s) => s.stackName),
+    );
+    let tagged: { name: string; status: string }[];
+    try {
+      tagged = [];
+      for await (const page of paginateDescribeStacks({ client: clients.cloudFormation }, {})) {
+        for (const stack of page.Stacks ?? []) {
+          if (stack.StackStatus === 'DELETE_COMPLETE') continue;
+          if (!stack.Tags?.some((t) => t.Key === APP_TAG_KEY && t.Value === config.appName)) continue;
+          tagged.push({ name: stack.StackName ?? '', status: stack.StackStatus ?? '' });
+        }
+      }
+    } catch (error) {
+      findings.push({
+        level: 'warn',
+        check,
+        message: `cannot list the stacks: ${(error as Error).message}`,
+        fix: 'check the credentials may call cloudformation:DescribeStacks',
+      });
+      continue;
+    }
+    const orphans = tagged.filter((s) => !defined.has(s.name));
+    for (const orphan of orphans) {
+      const profile = clients.profile ? ` --profile ${clients.profile}` : '';
+      findings.push({
+        level: 'warn',
+        check,
+        message:
+          `${orphan.name} (${orphan.status}) carries ${tag} but is no stack of the app: the pipeline neither ` +
+          'updates nor deletes it. Deleting it leaves what it retains (layer versions stay)',
+        fix: `aws cloudformation delete-stack --stack-name ${orphan.name} --region ${target.region}${profile}`,
+      });
+    }
+    if (orphans.length === 0) {
+      findings.push({
+        level: 'ok',
+        check,
+        message: `no stack carries ${tag} that the app does not define (${tagged.length} of its stacks deployed here)`,
+      });
+    }
+  }
+  return findings;
 }

@@ -2,28 +2,34 @@
 /**
  * `npm run doctor [-- --aws [--profile <pipeline|environment>=<profile> ...]]`
  *
- * A preflight for the first deploy (see `doctor-checks.ts`). Offline by default; `--aws` also checks each account
- * of the configuration with the credentials of the given profiles (or the default credentials, for the account
- * they belong to). Exits 1 when a check fails.
+ * A preflight for the first deploy, and a check of what is deployed (see `doctor-checks.ts`). Offline by default:
+ * the configuration, the template's placeholders, the app synthesized as `cdk synth` does it, the tools and the
+ * layers. `--aws` also checks each account of the configuration with the credentials of the given profiles (or the
+ * default credentials, for the account they belong to), and lists the stacks of the app it no longer defines.
+ * Exits 1 when a check fails.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import type { AppConfig } from '../lib/config';
+import { AppConfig, CONFIG_CONTEXT_KEY } from '../lib/config';
 import {
   checkAws,
   checkConfig,
   checkLayers,
   checkNode,
+  checkOrphanStacks,
+  checkPlaceholders,
   checkPython,
+  checkSynth,
   cliBootstrapVersion,
   ClientsFor,
   Finding,
 } from './doctor-checks';
-import { PROJECT_ROOT, runTool, UsageError } from './project';
+import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
 
 const USAGE = 'usage: npm run doctor [-- --aws [--profile <pipeline|environment>=<profile> ...]]';
 
@@ -80,7 +86,7 @@ async function awsClients(
       .catch((error: Error): Identity => ({ error: error.message }));
 
   const findings: Finding[] = [];
-  const usable: { account: string; credentials: AwsCredentialIdentityProvider }[] = [];
+  const usable: { account: string; credentials: AwsCredentialIdentityProvider; profile?: string }[] = [];
   for (const [name, profile] of profiles) {
     const credentials = fromIni({ profile });
     const identity = await identityOf(credentials);
@@ -100,7 +106,7 @@ async function awsClients(
         fix: `pass --profile ${name}=<a profile of account ${accountOf.get(name)}>`,
       });
     } else {
-      usable.push({ account: identity.account, credentials });
+      usable.push({ account: identity.account, credentials, profile });
     }
   }
   const fallback = fromNodeProviderChain();
@@ -110,11 +116,13 @@ async function awsClients(
   const clientsFor: ClientsFor = async (account, region) => {
     const found = usable.find((u) => u.account === account);
     if (!found) return undefined;
-    const { credentials } = found;
+    const { credentials, profile } = found;
     return {
       ssm: new SSMClient({ credentials, region }),
       iam: new IAMClient({ credentials, region }),
       connections: new CodeStarConnectionsClient({ credentials, region }),
+      cloudFormation: new CloudFormationClient({ credentials, region }),
+      profile,
     };
   };
   return { clientsFor, findings };
@@ -124,20 +132,34 @@ const MARK: Record<Finding['level'], string> = { ok: 'ok  ', warn: 'WARN', fail:
 
 function print(findings: readonly Finding[]): void {
   const width = Math.max(...findings.map((f) => f.check.length));
+  const indent = `\n      ${' '.repeat(width)}  `;
   for (const f of findings) {
-    process.stdout.write(`${MARK[f.level]}  ${f.check.padEnd(width)}  ${f.message}\n`);
-    if (f.fix && f.level !== 'ok') process.stdout.write(`      ${' '.repeat(width)}  fix: ${f.fix}\n`);
+    process.stdout.write(`${MARK[f.level]}  ${f.check.padEnd(width)}  ${f.message.split('\n').join(indent)}\n`);
+    if (f.fix && f.level !== 'ok') process.stdout.write(`${indent.slice(1)}fix: ${f.fix}\n`);
   }
 }
 
 runTool(async () => {
   const options = parseArgs(process.argv.slice(2));
   const { findings, config } = checkConfig(PROJECT_ROOT);
-  findings.push(checkNode(), ...checkPython());
-  if (config) findings.push(...checkLayers(config, PROJECT_ROOT));
+  findings.push(...checkPlaceholders(cdkJsonContext(PROJECT_ROOT)[CONFIG_CONTEXT_KEY]));
+  // A configuration that does not parse fails synth with the same problems: synth only what parses.
+  const synth = config ? checkSynth(PROJECT_ROOT) : undefined;
+  findings.push(...(synth?.findings ?? []), checkNode(), ...checkPython());
+  // Without stacks the app did not build, and its findings say why (a layer that cannot be read among them).
+  if (config && synth?.stacks) findings.push(...checkLayers(config, PROJECT_ROOT));
   if (options.aws && config) {
     const aws = await awsClients(config, options.profiles);
     findings.push(...aws.findings, ...(await checkAws(config, aws.clientsFor, cliBootstrapVersion(PROJECT_ROOT))));
+    if (synth?.stacks) findings.push(...(await checkOrphanStacks(config, synth.stacks, aws.clientsFor)));
+    else {
+      findings.push({
+        level: 'warn',
+        check: 'orphaned stacks',
+        message: 'not checked: the app does not build, so which stacks it defines is unknown',
+        fix: 'fix the synth failures above, then run npm run doctor -- --aws again',
+      });
+    }
   }
   print(findings);
   const failed = findings.filter((f) => f.level === 'fail').length;

@@ -1,10 +1,11 @@
 /**
- * `npm run doctor`: the offline checks against this machine and copies of the project, and the AWS checks against
- * the AWS SDK itself, its calls answered by aws-sdk-client-mock.
+ * `npm run doctor`: the offline checks against this machine and copies of the fixture project, and the AWS checks
+ * against the AWS SDK itself, its calls answered by aws-sdk-client-mock.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { CloudFormationClient, DescribeStacksCommand, Stack as CfnStack } from '@aws-sdk/client-cloudformation';
 import {
   CodeStarConnectionsClient,
   GetConnectionCommand,
@@ -12,20 +13,31 @@ import {
 } from '@aws-sdk/client-codestar-connections';
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { aws_s3 as s3 } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AccountClients,
+  appStacks,
   checkAws,
   checkConfig,
   checkLayers,
   checkNode,
+  checkOrphanStacks,
+  checkPlaceholders,
   checkPython,
+  checkSynth,
   cliBootstrapVersion,
   ClientsFor,
   Finding,
 } from '../bin/doctor-checks';
+import { createApp } from '../bin/main';
 import { loadProjectConfig, PROJECT_ROOT } from '../bin/project';
-import { copyProject, copyProjectWithTools, FIXTURE_ROOT } from './helpers';
+import { CONFIG_CONTEXT_KEY } from '../lib/config';
+import { sourceFingerprint } from '../lib/layer-fingerprint';
+import { MANIFEST_FILE } from '../lib/layer-manifest';
+import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
+import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
+import { baseConfig, buildApp, cdkJsonContext, copyProject, copyProjectWithTools, FIXTURE_ROOT } from './helpers';
 
 const PIPELINE = '111111111111';
 const DEV = '222222222222';
@@ -35,8 +47,38 @@ const CONNECTION = 'arn:aws:codeconnections:eu-west-1:111111111111:connection/00
 
 const config = loadProjectConfig(FIXTURE_ROOT);
 
+/** The fixture's configuration with every placeholder replaced by a real-looking value. */
+function realConfig(): Record<string, any> {
+  const c = baseConfig();
+  c.pipeline.account = '210987654321';
+  c.environments[0].account = '345678901234';
+  c.environments[1].account = '456789012345';
+  c.pipeline.source.connectionArn =
+    'arn:aws:codeconnections:eu-west-1:210987654321:connection/5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
+  c.pipeline.source.repository = 'acme-retail/orders-platform';
+  c.pipeline.notifications.emails = ['orders-oncall@acme-retail.io'];
+  return c;
+}
+
+/** Writes `config` into the `cdk.json` of a copied project, keeping the rest of its context. */
+function writeConfig(root: string, c: Record<string, any>): void {
+  const file = path.join(root, 'cdk.json');
+  const cdkJson = JSON.parse(fs.readFileSync(file, 'utf8'));
+  cdkJson.context[CONFIG_CONTEXT_KEY] = c;
+  fs.writeFileSync(file, JSON.stringify(cdkJson, null, 2));
+}
+
+/** Runs `npm run doctor`'s entry point in a copied project, as the script does. */
+function runDoctor(root: string) {
+  return spawnSync(path.join(root, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/doctor.ts'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+}
+
 describe('offline', () => {
-  test('the committed configuration passes, summarised', () => {
+  test('the fixture configuration parses, summarised', () => {
     const { findings, config: parsed } = checkConfig(FIXTURE_ROOT);
     expect(parsed).toBeDefined();
     expect(findings).toEqual([
@@ -116,32 +158,141 @@ describe('offline', () => {
     ]);
   });
 
-  test('this machine passes `npm run doctor`, offline', () => {
-    const root = copyProjectWithTools();
-    const result = spawnSync(
-      path.join(root, 'node_modules', '.bin', 'ts-node'),
-      ['--transpile-only', 'bin/doctor.ts'],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
+  test("the template's placeholders fail, each naming the setting, the value and the fix", () => {
+    const findings = checkPlaceholders(baseConfig());
+    expect(findings.map((f) => [f.level, f.check, f.message])).toEqual([
+      ['fail', 'placeholder', `config.pipeline.account = "${PIPELINE}" is the template's placeholder account`],
+      ['fail', 'placeholder', `config.environments[0].account = "${DEV}" is the template's placeholder account`],
+      ['fail', 'placeholder', `config.environments[1].account = "${PROD}" is the template's placeholder account`],
+      [
+        'fail',
+        'placeholder',
+        `config.pipeline.source.connectionArn = "${CONNECTION}" has the placeholder account ${PIPELINE} and the ` +
+          "placeholder connection id 00000000-0000-0000-0000-000000000000: the template's, no connection of yours",
+      ],
+      [
+        'fail',
+        'placeholder',
+        'config.pipeline.source.repository = "example-org/python-layers-pipeline" is the template\'s placeholder ' +
+          'repository (owner example-org)',
+      ],
+      [
+        'fail',
+        'placeholder',
+        'config.pipeline.notifications.emails[0] = "pipeline-team@example.com" is a placeholder address ' +
+          '(example.com receives no mail)',
+      ],
+    ]);
+    expect(findings[1].fix).toBe(
+      "put the dev environment's 12-digit AWS account id there (aws sts get-caller-identity --profile <a profile of that account>)",
     );
+    expect(findings[3].fix).toContain('put its ARN there');
+    for (const finding of findings) expect(finding.fix).toMatch(/^put |^create /);
+  });
+
+  test('real values are no placeholders; a placeholder is found even where the rest of the configuration is wrong', () => {
+    expect(checkPlaceholders(realConfig())).toEqual([]);
+    const broken = realConfig();
+    broken.environments[1].account = PROD;
+    broken.environments[1].region = 'eu-middle-9';
+    broken.pipeline.source = { type: 'codecommit', repository: 'example-org/orders', branch: 'main' };
+    expect(checkPlaceholders(broken).map((f) => f.message.split(' = ')[0])).toEqual([
+      'config.environments[1].account',
+      'config.pipeline.source.repository',
+    ]);
+  });
+
+  test('a configuration that parses but fails synth (strict mode, unbuilt layers) fails, one finding per problem', () => {
+    const context = { ...cdkJsonContext(), [STRICT_LAYERS_CONTEXT_KEY]: true };
+    const { findings, stacks } = checkSynth(FIXTURE_ROOT, { context });
+    expect(stacks).toBeUndefined();
+    expect(findings.map((f) => [f.level, f.check, f.message, f.fix])).toEqual(
+      ['common', 'domain'].map((layer) => [
+        'fail',
+        'synth',
+        `layer "${layer}" is not built`,
+        `run "npm run build:layers -- ${layer}" before synth (strict mode packages built layers only)`,
+      ]),
+    );
+  });
+
+  test('a layer build synth cannot read fails synth although the configuration parses', () => {
+    // A build whose manifest matches the layer's source, but whose python/ is a file: synth throws reading it.
+    const root = copyProject();
+    const domain = config.layers.find((l) => l.name === 'domain')!;
+    const buildDir = layerBuildDir(root, 'domain');
+    fs.mkdirSync(buildDir, { recursive: true });
+    fs.writeFileSync(path.join(buildDir, 'python'), 'not a folder');
+    fs.writeFileSync(
+      path.join(buildDir, MANIFEST_FILE),
+      JSON.stringify({
+        formatVersion: 1,
+        fingerprint: 'f'.repeat(32),
+        sourceFingerprint: sourceFingerprint(layerSourceDir(root, 'domain'), domain),
+      }),
+    );
+    expect(checkConfig(root).findings.map((f) => f.level)).toEqual(['ok']);
+
+    const { findings, stacks } = checkSynth(root, { context: cdkJsonContext() });
+
+    expect(stacks).toBeUndefined();
+    expect(findings).toEqual([
+      expect.objectContaining({
+        level: 'fail',
+        check: 'synth',
+        message: expect.stringMatching(/^npx cdk synth fails: ENOTDIR.*build\/layers\/domain\/python/),
+      }),
+    ]);
+  });
+
+  test('a cdk-nag finding fails synth, and doctor with it, with the report', () => {
+    const { findings, stacks } = checkSynth(FIXTURE_ROOT, {
+      context: cdkJsonContext(),
+      build: (options) => {
+        const created = createApp(options);
+        new s3.Bucket(created.pipelineStack, 'Unlogged');
+        return created;
+      },
+    });
+    expect(findings).toEqual([
+      expect.objectContaining({ level: 'fail', check: 'synth', message: expect.stringContaining('AwsSolutions-S1') }),
+    ]);
+    expect(findings[0].fix).toContain('acknowledge that one finding id with a reason');
+    expect(stacks?.map((s) => s.stackName)).toContain('PipelineStack');
+  });
+
+  test('`npm run doctor` on the fixture fails on its placeholders (exit 1), all else passing', () => {
+    const result = runDoctor(copyProjectWithTools());
     expect(result.stdout).toMatch(/^ok +configuration/m);
+    expect(result.stdout).toMatch(/^FAIL +placeholder +config\.pipeline\.account = "111111111111"/m);
+    expect(result.stdout).toMatch(/^ok +synth +7 stacks synthesized/m);
+    expect(result.stdout).toMatch(/^6 failed, \d+ warnings? \(offline; add -- --aws/m);
+    expect(result.status).toBe(1);
+  }, 100_000);
+
+  test('`npm run doctor` with real values passes (0 failed), the app synthesized as cdk synth does', () => {
+    const root = copyProjectWithTools();
+    writeConfig(root, realConfig());
+    const result = runDoctor(root);
+    expect(result.stdout).toMatch(/^ok +configuration/m);
+    expect(result.stdout).toMatch(/^ok +synth +7 stacks synthesized as npx cdk synth does, cdk-nag included$/m);
     expect(result.stdout).toMatch(/^ok +Node\.js/m);
-    expect(result.stdout).toMatch(/0 failed, \d+ warnings \(offline; add -- --aws/);
+    expect(result.stdout).not.toMatch(/placeholder/);
+    expect(result.stdout).toMatch(/^0 failed, \d+ warnings? \(offline; add -- --aws/m);
     expect(result.status).toBe(0);
-  }, 70_000);
+  }, 100_000);
 });
 
 describe('with AWS', () => {
   const ssm = mockClient(SSMClient);
   const iam = mockClient(IAMClient);
   const connections = mockClient(CodeStarConnectionsClient);
+  const cloudFormation = mockClient(CloudFormationClient);
   const clients: AccountClients = {
     ssm: new SSMClient({ region: REGION }),
     iam: new IAMClient({ region: REGION }),
     connections: new CodeStarConnectionsClient({ region: REGION }),
+    cloudFormation: new CloudFormationClient({ region: REGION }),
   };
   const everyAccount: ClientsFor = async () => clients;
 
@@ -155,7 +306,7 @@ describe('with AWS', () => {
   const deployRole = (account: string) => `cdk-hnb659fds-deploy-role-${account}-${REGION}`;
 
   beforeEach(() => {
-    for (const mock of [ssm, iam, connections]) mock.reset();
+    for (const mock of [ssm, iam, connections, cloudFormation]) mock.reset();
     ssm.on(GetParameterCommand, { Name: '/cdk-bootstrap/hnb659fds/version' }).resolves({ Parameter: { Value: '33' } });
     for (const account of [DEV, PROD]) {
       iam.on(GetRoleCommand, { RoleName: deployRole(account) }).resolves({
@@ -281,5 +432,105 @@ describe('with AWS', () => {
 
   test('"recent enough" is the bootstrap version of the project\'s own CDK CLI', () => {
     expect(cliBootstrapVersion(PROJECT_ROOT)).toBeGreaterThanOrEqual(6);
+  });
+
+  describe('orphaned stacks', () => {
+    /** The fixture app's own stacks, as the built app has them. */
+    const stacks = appStacks(buildApp().app);
+    const stack = (name: string, tags: Record<string, string>, status = 'UPDATE_COMPLETE'): CfnStack => ({
+      StackName: name,
+      StackStatus: status as CfnStack['StackStatus'],
+      CreationTime: new Date(),
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    });
+
+    test("the app's stacks are those of the built app, each with its account and region", () => {
+      expect(stacks.map((s) => `${s.stackName} ${s.account}/${s.region}`)).toEqual([
+        `PipelineStack ${PIPELINE}/${REGION}`,
+        `Dev-Layers-SharedLayers ${DEV}/${REGION}`,
+        `Dev-Functions-Orders ${DEV}/${REGION}`,
+        `Dev-Functions-Reports ${DEV}/${REGION}`,
+        `Prod-Layers-SharedLayers ${PROD}/${REGION}`,
+        `Prod-Functions-Orders ${PROD}/${REGION}`,
+        `Prod-Functions-Reports ${PROD}/${REGION}`,
+      ]);
+    });
+
+    test("a stack with the app's tag that the app does not define is reported with the command that deletes it", async () => {
+      cloudFormation
+        .on(DescribeStacksCommand)
+        .resolvesOnce({
+          Stacks: [stack('Dev-Functions-Orders', { app: 'orders' }), stack('Dev-Functions-Legacy', { app: 'orders' })],
+          NextToken: 'page-2',
+        })
+        .resolvesOnce({
+          Stacks: [
+            stack('Dev-Functions-Gone', { app: 'orders' }, 'DELETE_COMPLETE'),
+            stack('Dev-Layers-SharedLayers', { app: 'orders', team: 'payments' }),
+            stack('CDKToolkit', {}),
+            stack('Billing-Api', { app: 'billing' }),
+            stack('Orders-Untagged', { owner: 'orders' }),
+          ],
+        });
+      const devOnly: ClientsFor = async (account) =>
+        account === DEV ? { ...clients, profile: 'orders-dev' } : undefined;
+
+      const findings = await checkOrphanStacks(config, stacks, devOnly);
+
+      expect(findings).toEqual([
+        {
+          level: 'warn',
+          check: `dev stacks (${DEV}, ${REGION})`,
+          message:
+            'Dev-Functions-Legacy (UPDATE_COMPLETE) carries app=orders but is no stack of the app: the pipeline ' +
+            'neither updates nor deletes it. Deleting it leaves what it retains (layer versions stay)',
+          fix: `aws cloudformation delete-stack --stack-name Dev-Functions-Legacy --region ${REGION} --profile orders-dev`,
+        },
+      ]);
+      // Both pages were read (the paginator reuses its input object, so only the last token can be seen).
+      const calls = cloudFormation.commandCalls(DescribeStacksCommand);
+      expect(calls).toHaveLength(2);
+      expect(calls[1].args[0].input.NextToken).toBe('page-2');
+    });
+
+    test("a stack is the app's only in its own account and region; none left over is an ok per account", async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('PipelineStack', { app: 'orders' })] });
+
+      const findings = await checkOrphanStacks(config, stacks, everyAccount);
+
+      expect(findings.map((f) => [f.level, f.check, f.fix])).toEqual([
+        ['ok', `pipeline stacks (${PIPELINE}, ${REGION})`, undefined],
+        [
+          'warn',
+          `dev stacks (${DEV}, ${REGION})`,
+          `aws cloudformation delete-stack --stack-name PipelineStack --region ${REGION}`,
+        ],
+        [
+          'warn',
+          `prod stacks (${PROD}, ${REGION})`,
+          `aws cloudformation delete-stack --stack-name PipelineStack --region ${REGION}`,
+        ],
+      ]);
+      expect(findings[0].message).toBe(
+        'no stack carries app=orders that the app does not define (1 of its stacks deployed here)',
+      );
+    });
+
+    test('stacks that cannot be listed are a warning that names the permission', async () => {
+      cloudFormation
+        .on(DescribeStacksCommand)
+        .rejects(new Error('User is not authorized to perform: cloudformation:DescribeStacks'));
+      const findings = await checkOrphanStacks(config, stacks, async (account) =>
+        account === PROD ? clients : undefined,
+      );
+      expect(findings).toEqual([
+        {
+          level: 'warn',
+          check: `prod stacks (${PROD}, ${REGION})`,
+          message: 'cannot list the stacks: User is not authorized to perform: cloudformation:DescribeStacks',
+          fix: 'check the credentials may call cloudformation:DescribeStacks',
+        },
+      ]);
+    });
   });
 });
