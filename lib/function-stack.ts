@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -66,7 +66,15 @@ export class FunctionStack extends Stack {
       }
       let layer = imported.get(name);
       if (!layer) {
-        const arn = ssm.StringParameter.valueForStringParameter(this, reference.parameterName);
+        // Only the version comes from SSM: account, region and name are this stack's own, so the parameter can
+        // choose a version of this environment's layer and nothing else.
+        const version = ssm.StringParameter.valueForStringParameter(this, reference.versionParameterName);
+        const arn = this.formatArn({
+          service: 'lambda',
+          resource: 'layer',
+          resourceName: `${reference.layerName}:${version}`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
         layer = {
           name,
           fingerprint: reference.fingerprint,
@@ -120,7 +128,7 @@ export class FunctionStack extends Stack {
       runnerRoleName: smokeTestRunnerRoleName(props.appName, props.environmentName),
       pipelineAccount: props.pipelineAccount,
       aliases: [...releases.values()].map((release) => release.alias),
-      layerParameters: [...imported.keys()].map((name) => references.get(name)!.parameterName),
+      layers: [...imported.keys()].map((name) => references.get(name)!),
     });
   }
 }

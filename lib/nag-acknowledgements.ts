@@ -40,6 +40,11 @@ export const SMOKE_TEST_ACKNOWLEDGEMENTS = {
     reason:
       "Reads the outputs of this one stack only: the wildcard stands for the id CloudFormation appends to the stack's ARN, unknown until the stack exists.",
   }),
+  ownLayerVersions: (layerArn: string): NagAcknowledgement => ({
+    id: `AwsSolutions-IAM5[Resource::${layerArn}]`,
+    reason:
+      'Reads the versions of one layer of this environment, by its name: the wildcard stands for the version number, which every release of the layer increments.',
+  }),
 };
 
 /** Records acknowledgements on one construct. */

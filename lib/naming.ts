@@ -10,6 +10,21 @@ export function layerArnParameterName(appName: string, environment: string, laye
   return `/${appName}/${environment}/layers/${layer}/arn`;
 }
 
+/**
+ * The SSM parameter that holds the version number of the current version of a layer:
+ * `/<app>/<environment>/layers/<layer>/version`. Function stacks read this one, not the ARN: they build the ARN
+ * from their own account and region and the layer's expected name, so a parameter written by someone else can only
+ * choose another version of the same layer, never another layer or another account's.
+ */
+export function layerVersionParameterName(appName: string, environment: string, layer: string): string {
+  return `/${appName}/${environment}/layers/${layer}/version`;
+}
+
+/** The name of a layer in Lambda, in one environment: `<app>-<environment>-<layer>`. */
+export function layerName(appName: string, environment: string, layer: string): string {
+  return `${appName}-${environment}-${layer}`;
+}
+
 /** The environment variable through which a function carries the fingerprint of a layer it uses. */
 export function layerFingerprintVariable(layer: string): string {
   return `LAYER_FINGERPRINT_${layer.toUpperCase().replace(/-/g, '_')}`;

@@ -1,15 +1,19 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { LayerContent } from './layer-source';
-import { layerArnParameterName, pascalCase } from './naming';
+import { layerArnParameterName, layerName, layerVersionParameterName, pascalCase } from './naming';
 import { PythonLayer } from './python-layer';
 
-/** What a function stack needs to know of one published layer: where to read its ARN, and its fingerprint. */
+/** What a function stack needs to know of one published layer: its name, where to read its version, its fingerprint. */
 export interface LayerReference {
   readonly name: string;
-  /** The SSM parameter that holds the ARN of the layer's current version. */
+  /** The layer's name in Lambda (`<app>-<environment>-<layer>`): the only layer a function stack attaches for it. */
+  readonly layerName: string;
+  /** The SSM parameter that holds the ARN of the layer's current version (for people and the smoke test). */
   readonly parameterName: string;
+  /** The SSM parameter that holds the number of the layer's current version (what function stacks read). */
+  readonly versionParameterName: string;
   readonly fingerprint: string;
   /** Changes whenever a new version of the layer is published (see `PythonLayer.versionKey`). */
   readonly versionKey: string;
@@ -34,10 +38,8 @@ export class SharedLayersStack extends Stack {
     super(scope, id, props);
     this.references = props.layers.map((content) => {
       const name = content.layer.name;
-      const construct = new PythonLayer(this, pascalCase(name), {
-        content,
-        layerVersionName: `${props.appName}-${props.environmentName}-${name}`,
-      });
+      const physicalName = layerName(props.appName, props.environmentName, name);
+      const construct = new PythonLayer(this, pascalCase(name), { content, layerVersionName: physicalName });
       const parameterName = layerArnParameterName(props.appName, props.environmentName, name);
       new ssm.StringParameter(construct, 'ArnParameter', {
         parameterName,
@@ -45,7 +47,22 @@ export class SharedLayersStack extends Stack {
         description: `ARN of the current version of the ${name} layer (${props.appName}, ${props.environmentName}). Written by ${this.stackName}.`,
         tier: ssm.ParameterTier.STANDARD,
       });
-      return { name, parameterName, fingerprint: construct.fingerprint, versionKey: construct.versionKey };
+      const versionParameterName = layerVersionParameterName(props.appName, props.environmentName, name);
+      new ssm.StringParameter(construct, 'VersionParameter', {
+        parameterName: versionParameterName,
+        // arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>
+        stringValue: Fn.select(7, Fn.split(':', construct.layerVersion.layerVersionArn)),
+        description: `Version number of the current version of layer ${physicalName}: the function stacks build its ARN from their own account and this. Written by ${this.stackName}.`,
+        tier: ssm.ParameterTier.STANDARD,
+      });
+      return {
+        name,
+        layerName: physicalName,
+        parameterName,
+        versionParameterName,
+        fingerprint: construct.fingerprint,
+        versionKey: construct.versionKey,
+      };
     });
   }
 }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledge, SMOKE_TEST_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
+import type { LayerReference } from './shared-layers-stack';
 
 /** Props of {@link SmokeTestAccess}. */
 export interface SmokeTestAccessProps {
@@ -17,8 +18,8 @@ export interface SmokeTestAccessProps {
   readonly runnerRoleName: string;
   /** The `live` alias of every function of the stack: the smoke test invokes them and reads their configuration. */
   readonly aliases: readonly lambda.IAlias[];
-  /** The SSM parameters holding the ARNs of the layers the stack's functions use. */
-  readonly layerParameters: readonly string[];
+  /** The layers the stack's functions use: the smoke test reads their ARN parameters and their versions. */
+  readonly layers: readonly LayerReference[];
 }
 
 /**
@@ -66,11 +67,11 @@ export class SmokeTestAccess extends Construct {
         }),
       );
     }
-    if (props.layerParameters.length > 0) {
+    if (props.layers.length > 0) {
       this.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['ssm:GetParameter'],
-          resources: props.layerParameters.map((name) =>
+          resources: props.layers.map(({ parameterName: name }) =>
             stack.formatArn({
               service: 'ssm',
               resource: 'parameter',
@@ -79,6 +80,22 @@ export class SmokeTestAccess extends Construct {
             }),
           ),
         }),
+      );
+    }
+    if (props.layers.length > 0) {
+      // Each version's description carries its fingerprint: the smoke test compares it with the one synthesized.
+      const layerVersions = props.layers.map((layer) =>
+        stack.formatArn({
+          service: 'lambda',
+          resource: 'layer',
+          resourceName: `${layer.layerName}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:GetLayerVersion'], resources: layerVersions }));
+      acknowledge(
+        this.role.node.findChild('DefaultPolicy'),
+        ...layerVersions.map((arn) => SMOKE_TEST_ACKNOWLEDGEMENTS.ownLayerVersions(stack.resolve(arn))),
       );
     }
   }

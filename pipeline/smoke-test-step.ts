@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import type { FunctionStage } from '../lib/function-stage';
 import { LIVE_ALIAS } from '../lib/live-alias';
+import { layerFingerprintVariable } from '../lib/naming';
 
 /** The command the step runs, from the source checkout (standard library Python and the AWS CLI). */
 export const SMOKE_TEST_COMMAND = 'python3 tools/smoke_test.py';
@@ -52,7 +53,14 @@ export class SmokeTestStep extends CodeBuildStep {
             return {
               name,
               output: stack.resolve(output.logicalId) as string,
-              layers: layers.map((l) => ({ name: l.name, parameter: l.parameterName })),
+              layers: layers.map((l) => ({
+                name: l.name,
+                parameter: l.parameterName,
+                layerName: l.layerName,
+                // The function carries the fingerprint it was built with; the spec names only where, so a layer's
+                // new content does not change the pipeline.
+                fingerprintVariable: layerFingerprintVariable(l.name),
+              })),
             };
           }),
         };

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { layerArnParameterName, layerFingerprintVariable } from '../lib/naming';
+import { layerFingerprintVariable, layerVersionParameterName } from '../lib/naming';
 import { allTemplates, baseConfig, buildApp, synthApp } from './helpers';
 
 const { created, assembly } = synthApp();
@@ -59,8 +59,8 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
     }
   });
 
-  test('writes each layer ARN to its SSM parameter, named by the contract', () => {
-    layersTemplate.resourceCountIs('AWS::SSM::Parameter', layerNames.length);
+  test('writes each layer ARN and version number to its SSM parameters, named by the contract', () => {
+    layersTemplate.resourceCountIs('AWS::SSM::Parameter', 2 * layerNames.length);
     const versions = layersTemplate.findResources('AWS::Lambda::LayerVersion');
     for (const name of layerNames) {
       const [logicalId] = Object.entries(versions).find(([, r]) => r.Properties.LayerName.endsWith(`-${name}`))!;
@@ -69,10 +69,15 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
         Type: 'String',
         Value: { Ref: logicalId },
       });
+      layersTemplate.hasResourceProperties('AWS::SSM::Parameter', {
+        Name: `/${config.appName}/${envName}/layers/${name}/version`,
+        Type: 'String',
+        Value: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: logicalId }] }] },
+      });
     }
   });
 
-  test('function stacks read layer ARNs from SSM-typed parameters and attach them', () => {
+  test("function stacks attach their environment's own layers, in their account, at the version SSM names", () => {
     expect(functionTemplates.map((f) => f.stack.node.id).sort()).toEqual(['Orders', 'Reports']);
     for (const { template } of functionTemplates) {
       const parameters = template.toJSON().Parameters;
@@ -84,10 +89,15 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
         )![0];
         const expected: string[] = config.functions[fnName].layers;
         expect(fn.Properties.Layers).toHaveLength(expected.length);
-        fn.Properties.Layers.forEach((ref: { Ref: string }, i: number) => {
-          expect(parameters[ref.Ref]).toEqual({
+        fn.Properties.Layers.forEach((arn: any, i: number) => {
+          // Only the version number comes from SSM: account, region and the layer's name are the stack's own.
+          const [prefix, version] = arn['Fn::Join'][1];
+          expect(prefix).toBe(
+            `arn:aws:lambda:${environments[index].region}:${environments[index].account}:layer:${config.appName}-${envName}-${expected[i]}:`,
+          );
+          expect(parameters[version.Ref]).toEqual({
             Type: 'AWS::SSM::Parameter::Value<String>',
-            Default: layerArnParameterName(config.appName, envName, expected[i]),
+            Default: layerVersionParameterName(config.appName, envName, expected[i]),
           });
           expect(fn.Properties.Environment.Variables[layerFingerprintVariable(expected[i])]).toBe(
             fingerprintOf(expected[i]),
@@ -262,7 +272,8 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
         .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
         .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
       const aliasIds = Object.keys(template.findResources('AWS::Lambda::Alias')).sort();
-      const parameters = [...new Set([...stack.functionLayers.values()].flat().map((l) => l.parameterName))].sort();
+      const used = [...new Map([...stack.functionLayers.values()].flat().map((l) => [l.name, l])).values()];
+      const parameters = used.map((l) => l.parameterName).sort();
       expect(statements.map((st: any) => ({ ...st, Resource: [st.Resource].flat() }))).toEqual([
         {
           Effect: 'Allow',
@@ -281,6 +292,14 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
           Action: 'ssm:GetParameter',
           Resource: parameters.map(
             (p) => `arn:aws:ssm:${environments[index].region}:${environments[index].account}:parameter${p}`,
+          ),
+        },
+        {
+          // The versions of its own layers, to read their descriptions (the fingerprint).
+          Effect: 'Allow',
+          Action: 'lambda:GetLayerVersion',
+          Resource: used.map(
+            (l) => `arn:aws:lambda:${environments[index].region}:${environments[index].account}:layer:${l.layerName}:*`,
           ),
         },
       ]);

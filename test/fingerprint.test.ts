@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
+import { CfnElement } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { CreatedApp } from '../bin/main';
 import { LayerConfig, parseConfig } from '../lib/config';
@@ -242,6 +243,13 @@ function aliasId(stack: FunctionStack, fn: string): string {
   return stack.getLogicalId(stack.releases.get(fn)!.alias.node.defaultChild as lambda.CfnAlias);
 }
 
+function alarmIds(stack: FunctionStack, fn: string): string[] {
+  const release = stack.releases.get(fn)!;
+  return [release.errorsAlarm, release.throttlesAlarm].map((alarm) =>
+    stack.getLogicalId(alarm.node.defaultChild as CfnElement),
+  );
+}
+
 /** Logical ids of the resources added, removed or changed between two versions of a template. */
 function changedResources(before: any, after: any): string[] {
   const ids = new Set([...Object.keys(before.Resources), ...Object.keys(after.Resources)]);
@@ -417,7 +425,7 @@ describe('synthesized templates', () => {
         }
       });
 
-      test('changes, in the functions that use it, the fingerprint variable of that layer and their version and alias, nothing else', () => {
+      test('changes, in the functions that use it, the fingerprint variable of that layer, their version, alias and the alarms on that version, nothing else', () => {
         const [old, current] = pair();
         const variable = layerFingerprintVariable(layer);
         for (const env of environments()) {
@@ -431,6 +439,8 @@ describe('synthesized templates', () => {
                   versionId(a, stack, fn),
                   versionId(b, stack, fn),
                   aliasId(stack, fn),
+                  // The release alarms watch the new version (its ExecutedVersion), so they follow it.
+                  ...alarmIds(stack, fn),
                 ])
                 .sort(),
             );

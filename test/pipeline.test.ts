@@ -213,10 +213,14 @@ describe('the pipeline', () => {
         ['reports', `${env}-Functions-Reports`, account, `orders-${name}-reports-smoke`],
       ]);
       const priceOrder = spec.targets[0].functions.find((f: any) => f.name === 'price-order');
-      expect(priceOrder.layers).toEqual([
-        { name: 'common', parameter: `/orders/${name}/layers/common/arn` },
-        { name: 'domain', parameter: `/orders/${name}/layers/domain/arn` },
-      ]);
+      expect(priceOrder.layers).toEqual(
+        ['common', 'domain'].map((layer) => ({
+          name: layer,
+          parameter: `/orders/${name}/layers/${layer}/arn`,
+          layerName: `orders-${name}-${layer}`,
+          fingerprintVariable: `LAYER_FINGERPRINT_${layer.toUpperCase()}`,
+        })),
+      );
 
       // Each function's name is read from its stack's outputs by the step, under the key the stack gives it.
       const stack = created.pipelineStack.environments.find((e) => e.environment.name === name)!.functionStages[0]

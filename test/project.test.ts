@@ -11,7 +11,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createApp } from '../bin/main';
 import { cdkJsonContext, loadProjectConfig, PROJECT_ROOT } from '../bin/project';
-import { APP_TAG_KEY, layerArnParameterName, layerFingerprintVariable } from '../lib/naming';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import {
+  APP_TAG_KEY,
+  layerArnParameterName,
+  layerFingerprintVariable,
+  layerName,
+  layerVersionParameterName,
+} from '../lib/naming';
 import { functionCodeDir } from '../lib/project-layout';
 import { allTemplates } from './helpers';
 
@@ -74,14 +81,19 @@ describe.each(config.environments.map((e, i) => [e.name, i] as const))('environm
   const functionStacks = env.functionStages.flatMap((s) => s.functionStacks);
   const fingerprint = new Map(env.layerStage.references.map((r) => [r.name, r.fingerprint]));
 
-  test('publishes one retained LayerVersion and one SSM parameter, named by the contract, per layer', () => {
+  test('publishes one retained LayerVersion and its ARN and version number in SSM, named by the contract, per layer', () => {
     layers.resourceCountIs('AWS::Lambda::LayerVersion', config.layers.length);
     for (const resource of Object.values(layers.findResources('AWS::Lambda::LayerVersion'))) {
       expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
     }
     const parameters = Object.values(layers.findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Name);
     expect(parameters.sort()).toEqual(
-      config.layers.map((l) => layerArnParameterName(config.appName, envName, l.name)).sort(),
+      config.layers
+        .flatMap((l) => [
+          layerArnParameterName(config.appName, envName, l.name),
+          layerVersionParameterName(config.appName, envName, l.name),
+        ])
+        .sort(),
     );
   });
 
@@ -92,18 +104,25 @@ describe.each(config.environments.map((e, i) => [e.name, i] as const))('environm
     expect(placed.sort()).toEqual(config.functions.map((f) => `${f.stack}/${f.name}`).sort());
   });
 
-  test("attaches each function's layers, in order, from SSM-typed parameters, with their fingerprints", () => {
+  test("attaches each function's layers, in order, its environment's own, at the version SSM names, with their fingerprints", () => {
     for (const stack of functionStacks) {
       const template = Template.fromStack(stack).toJSON();
       for (const [name, fn] of stack.functions) {
         const expected = config.functions.find((f) => f.name === name)!.layers;
         const resource = template.Resources[stack.getLogicalId(fn.function.node.defaultChild as any)];
-        const attached = resource.Properties.Layers.map((ref: { Ref: string }) => template.Parameters[ref.Ref]);
+        const environment = config.environments[index];
+        const attached = resource.Properties.Layers.map((arn: any) => {
+          const [prefix, version] = arn['Fn::Join'][1];
+          return { prefix, version: template.Parameters[version.Ref] };
+        });
         expect({ name, attached }).toEqual({
           name,
           attached: expected.map((layer) => ({
-            Type: 'AWS::SSM::Parameter::Value<String>',
-            Default: layerArnParameterName(config.appName, envName, layer),
+            prefix: `arn:${partitionOf(environment.region)}:lambda:${environment.region}:${environment.account}:layer:${layerName(config.appName, envName, layer)}:`,
+            version: {
+              Type: 'AWS::SSM::Parameter::Value<String>',
+              Default: layerVersionParameterName(config.appName, envName, layer),
+            },
           })),
         });
         for (const layer of expected) {
@@ -188,3 +207,8 @@ describe('the handlers in lambda/', () => {
     expect(JSON.parse(run.stdout)).toEqual(Object.fromEntries(handlers.map((h) => [h.name, true])));
   });
 });
+
+/** The partition of a region, as the templates write it (partition literals are on in cdk.json). */
+function partitionOf(region: string): string {
+  return RegionInfo.get(region).partition ?? 'aws';
+}

@@ -2,13 +2,16 @@
 
 For every function stack of the stage it assumes the stack's smoke-test role in the environment's account, reads
 the functions' names from the stack's outputs, then for every function: invokes its ``live`` alias once with
-``lambda/<function>/events/smoke.json`` (or ``events/default.json``), and checks that every layer the function uses
-is attached in the version SSM names for it (``/<app>/<environment>/layers/<layer>/arn``). Every problem is
+``lambda/<function>/events/smoke.json`` (or ``events/default.json``, or ``{}``), and checks that every layer the
+function uses is attached in the version SSM names for it (``/<app>/<environment>/layers/<layer>/arn``), that the
+version belongs to the environment's own layer (its name, its account) and that its description carries the
+fingerprint the function was built with (its ``LAYER_FINGERPRINT_<LAYER>`` variable). Every problem is
 reported, then the step fails if there was one, and the promotion stops.
 
 It needs only Python's standard library and the AWS CLI, both on the CodeBuild image. The pipeline hands it
 ``SMOKE_TEST_SPEC``, JSON written at synth: ``{"environment", "alias", "targets": [{"stack", "stackName",
-"account", "region", "roleName", "functions": [{"name", "output", "layers": [{"name", "parameter"}]}]}]}``, where
+"account", "region", "roleName", "functions": [{"name", "output", "layers": [{"name", "parameter", "layerName",
+"fingerprintVariable"}]}]}]}``, where
 ``output`` is the key of the stack output that holds the function's name.
 """
 
@@ -83,12 +86,17 @@ def smoke_test(spec, aws=run_aws, root="."):
             problems.append(f"stack {target['stack']}: cannot read the outputs of {target['stackName']}: {error}")
             continue
         for function in target["functions"]:
-            problems.extend(check_function(function, alias, call, outputs, root))
+            problems.extend(check_function(function, alias, call, outputs, root, target["account"]))
     return problems
 
 
-def check_function(function, alias, call, outputs, root):
-    """Invokes one function's alias and compares its layers with SSM; returns its problems."""
+def check_function(function, alias, call, outputs, root, account):
+    """Invokes one function's alias and checks each of its layers; returns its problems.
+
+    Each layer the function runs with must be the version SSM names, a version of this environment's layer (its
+    expected name, in the environment's own account), and the one the function was built with: its description ends
+    with the fingerprint the function carries in its environment.
+    """
     label = f"function {function['name']}"
     name = outputs.get(function["output"])
     if not name:
@@ -118,12 +126,30 @@ def check_function(function, alias, call, outputs, root):
 
         configuration = call(["lambda", "get-function-configuration", "--function-name", name, "--qualifier", alias])
         attached = [layer["Arn"] for layer in configuration.get("Layers", [])]
+        variables = configuration.get("Environment", {}).get("Variables", {})
         for layer in function["layers"]:
             expected = call(["ssm", "get-parameter", "--name", layer["parameter"]])["Parameter"]["Value"]
+            # arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>
+            parts = expected.split(":")
+            if len(parts) != 8 or parts[4] != account or parts[6] != layer["layerName"]:
+                problems.append(
+                    f"{qualified}: layer {layer['name']}: {layer['parameter']} holds {expected}, which is not a version "
+                    f"of layer {layer['layerName']} in account {account}"
+                )
+                continue
             if expected not in attached:
                 problems.append(
                     f"{qualified}: layer {layer['name']} is {expected} in SSM ({layer['parameter']}), "
                     f"but the function runs with {', '.join(attached) or 'no layers'}"
+                )
+                continue
+            fingerprint = variables.get(layer["fingerprintVariable"], "")
+            description = call(["lambda", "get-layer-version-by-arn", "--arn", expected]).get("Description", "")
+            if not fingerprint or not description.endswith(f"[fingerprint {fingerprint}]"):
+                problems.append(
+                    f"{qualified}: layer {layer['name']} ({expected}) is not the one this release built: its description "
+                    f"is {description!r}, expected it to end with [fingerprint {fingerprint}] "
+                    f"(the function's {layer['fingerprintVariable']})"
                 )
     except AwsError as error:
         problems.append(f"{qualified}: {error}")

@@ -27,8 +27,10 @@ SPEC = {
                     "name": "price-order",
                     "output": "PriceOrderFunctionName",
                     "layers": [
-                        {"name": "common", "parameter": "/orders/dev/layers/common/arn"},
-                        {"name": "domain", "parameter": "/orders/dev/layers/domain/arn"},
+                        {"name": "common", "parameter": "/orders/dev/layers/common/arn", "layerName": "orders-dev-common",
+                         "fingerprintVariable": "LAYER_FINGERPRINT_COMMON"},
+                        {"name": "domain", "parameter": "/orders/dev/layers/domain/arn", "layerName": "orders-dev-domain",
+                         "fingerprintVariable": "LAYER_FINGERPRINT_DOMAIN"},
                     ],
                 }
             ],
@@ -49,6 +51,10 @@ class FakeAws:
         self.invoke_body = '{"price": 42}'
         self.fail = {}
         self.outputs = [{"OutputKey": "PriceOrderFunctionName", "OutputValue": "Dev-Orders-PriceOrder-ABC123"}]
+        self.descriptions = {
+            LAYER_COMMON_V3: "Shared helpers [fingerprint c0ffee]",
+            LAYER_DOMAIN_V7: "The order domain [fingerprint d0d0]",
+        }
 
     def __call__(self, args, credentials=None, region=None, once=False):
         command = " ".join(args[:2])
@@ -66,7 +72,12 @@ class FakeAws:
                 out.write(self.invoke_body)
             return self.invoke_response
         if command == "lambda get-function-configuration":
-            return {"Layers": [{"Arn": arn} for arn in self.attached]}
+            return {
+                "Layers": [{"Arn": arn} for arn in self.attached],
+                "Environment": {"Variables": {"LAYER_FINGERPRINT_COMMON": "c0ffee", "LAYER_FINGERPRINT_DOMAIN": "d0d0"}},
+            }
+        if command == "lambda get-layer-version-by-arn":
+            return {"Description": self.descriptions[args[args.index("--arn") + 1]]}
         if command == "ssm get-parameter":
             return {"Parameter": {"Value": self.parameters[args[args.index("--name") + 1]]}}
         raise AssertionError(f"unexpected call: aws {' '.join(args)}")
@@ -80,7 +91,7 @@ def run(aws, root="."):
 
 
 class SmokeTestTest(unittest.TestCase):
-    def test_passes_when_the_function_answers_with_the_layers_ssm_names(self):
+    def test_passes_when_the_function_answers_with_the_layers_ssm_names_of_its_own_built_layers(self):
         aws = FakeAws()
         self.assertEqual(run(aws), [])
         self.assertEqual(
@@ -92,7 +103,9 @@ class SmokeTestTest(unittest.TestCase):
                 "lambda invoke",
                 "lambda get-function-configuration",
                 "ssm get-parameter",
+                "lambda get-layer-version-by-arn",
                 "ssm get-parameter",
+                "lambda get-layer-version-by-arn",
             ],
         )
 
@@ -178,6 +191,37 @@ class SmokeTestTest(unittest.TestCase):
                 f"{LAYER_COMMON_V3}, {LAYER_DOMAIN_V7}"
             ],
         )
+
+    def test_reports_a_layer_arn_of_another_account_or_name_in_ssm_naming_the_parameter(self):
+        for foreign in (
+            LAYER_DOMAIN_V7.replace("222222222222", "999999999999"),
+            LAYER_DOMAIN_V7.replace("orders-dev-domain", "evil-layer"),
+            "not-an-arn",
+        ):
+            aws = FakeAws()
+            aws.parameters["/orders/dev/layers/domain/arn"] = foreign
+            aws.attached = [LAYER_COMMON_V3, foreign]
+            self.assertEqual(
+                run(aws),
+                [
+                    "function price-order (Dev-Orders-PriceOrder-ABC123:live): layer domain: /orders/dev/layers/domain/arn "
+                    f"holds {foreign}, which is not a version of layer orders-dev-domain in account 222222222222"
+                ],
+            )
+
+    def test_reports_a_layer_version_whose_fingerprint_is_not_the_one_built(self):
+        aws = FakeAws()
+        aws.descriptions[LAYER_DOMAIN_V7] = "The order domain [fingerprint 0ld]"
+        problems = run(aws)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("layer domain (" + LAYER_DOMAIN_V7 + ") is not the one this release built", problems[0])
+        self.assertIn("expected it to end with [fingerprint d0d0] (the function's LAYER_FINGERPRINT_DOMAIN)", problems[0])
+
+    def test_reads_each_layer_versions_description_by_its_arn(self):
+        aws = FakeAws()
+        self.assertEqual(run(aws), [])
+        read = [c["args"][c["args"].index("--arn") + 1] for c in aws.calls if c["command"] == "lambda get-layer-version-by-arn"]
+        self.assertEqual(read, [LAYER_COMMON_V3, LAYER_DOMAIN_V7])
 
     def test_reports_a_function_whose_name_is_not_among_the_outputs(self):
         aws = FakeAws()
