@@ -311,17 +311,41 @@ export function appStacks(root: IConstruct): AppStack[] {
     .map((s) => ({ stackName: s.stackName, account: s.account, region: s.region }));
 }
 
-/** Node.js, at least {@link MIN_NODE_MAJOR}. */
-export function checkNode(version: string = process.versions.node): Finding {
+/**
+ * End of life of the Node.js major versions the project may meet (the Node.js release schedule): from that day a
+ * version gets no security fixes, and the AWS SDK stops supporting it soon after.
+ */
+export const NODE_END_OF_LIFE: Readonly<Record<number, string>> = {
+  18: '2025-04-30',
+  20: '2026-04-30',
+  22: '2027-04-30',
+  24: '2028-04-30',
+};
+
+/** The Node.js the pipeline's CodeBuild steps run, and the one to develop with. */
+export const RECOMMENDED_NODE_MAJOR = 22;
+
+/** Node.js: at least {@link MIN_NODE_MAJOR}, and a warning once its major version has reached its end of life. */
+export function checkNode(version: string = process.versions.node, today: Date = new Date()): Finding {
   const major = Number(version.split('.')[0]);
-  return major >= MIN_NODE_MAJOR
-    ? { level: 'ok', check: 'Node.js', message: `v${version}` }
-    : {
-        level: 'fail',
-        check: 'Node.js',
-        message: `v${version} is older than ${MIN_NODE_MAJOR}`,
-        fix: `install Node.js ${MIN_NODE_MAJOR} or newer`,
-      };
+  if (major < MIN_NODE_MAJOR) {
+    return {
+      level: 'fail',
+      check: 'Node.js',
+      message: `v${version} is older than ${MIN_NODE_MAJOR}`,
+      fix: `install Node.js ${RECOMMENDED_NODE_MAJOR}`,
+    };
+  }
+  const endOfLife = NODE_END_OF_LIFE[major];
+  if (endOfLife && today.toISOString().slice(0, 10) >= endOfLife) {
+    return {
+      level: 'warn',
+      check: 'Node.js',
+      message: `v${version} reached its end of life on ${endOfLife}: it still works for development, but gets no security fixes`,
+      fix: `install Node.js ${RECOMMENDED_NODE_MAJOR}, which the pipeline's CodeBuild steps run`,
+    };
+  }
+  return { level: 'ok', check: 'Node.js', message: `v${version}` };
 }
 
 /** What a command printed, or undefined when it could not run. */
@@ -484,7 +508,7 @@ function bootstrapCommand(target: Target, pipelineAccount: string): string {
   const trust =
     target.account === pipelineAccount
       ? ''
-      : ` --trust ${pipelineAccount} --trust-for-lookup ${pipelineAccount} --cloudformation-execution-policies <policy ARN>`;
+      : ` --trust ${pipelineAccount} --cloudformation-execution-policies <policy ARN>`;
   return `npx cdk bootstrap aws://${target.account}/${target.region} --profile <${target.name}>${trust}`;
 }
 

@@ -103,13 +103,22 @@ describe('offline', () => {
     for (const finding of findings) expect(finding.fix).toMatch(/\w+ \w+/);
   });
 
-  test('Node.js older than 20 fails', () => {
-    expect(checkNode('20.20.2').level).toBe('ok');
-    expect(checkNode('18.19.0')).toEqual({
+  test('Node.js older than 20 fails; one past its end of life is a warning naming the date and the fix', () => {
+    const today = new Date('2026-11-22T12:00:00Z');
+    expect(checkNode('22.12.0', today)).toEqual({ level: 'ok', check: 'Node.js', message: 'v22.12.0' });
+    expect(checkNode('20.20.2', new Date('2026-04-29T12:00:00Z')).level).toBe('ok');
+    expect(checkNode('20.20.2', today)).toEqual({
+      level: 'warn',
+      check: 'Node.js',
+      message:
+        'v20.20.2 reached its end of life on 2026-04-30: it still works for development, but gets no security fixes',
+      fix: "install Node.js 22, which the pipeline's CodeBuild steps run",
+    });
+    expect(checkNode('18.19.0', today)).toEqual({
       level: 'fail',
       check: 'Node.js',
       message: 'v18.19.0 is older than 20',
-      fix: 'install Node.js 20 or newer',
+      fix: 'install Node.js 22',
     });
   });
 
@@ -276,7 +285,8 @@ describe('offline', () => {
     const result = runDoctor(root);
     expect(result.stdout).toMatch(/^ok +configuration/m);
     expect(result.stdout).toMatch(/^ok +synth +7 stacks synthesized as npx cdk synth does, cdk-nag included$/m);
-    expect(result.stdout).toMatch(/^ok +Node\.js/m);
+    // ok, or a warning on a Node.js past its end of life: never a failure on a supported one.
+    expect(result.stdout).toMatch(/^(ok|WARN) +Node\.js/m);
     expect(result.stdout).not.toMatch(/placeholder/);
     expect(result.stdout).toMatch(/^0 failed, \d+ warnings? \(offline; add -- --aws/m);
     expect(result.status).toBe(0);
@@ -346,7 +356,7 @@ describe('with AWS', () => {
       level: 'fail',
       check: `dev bootstrap (${DEV}, ${REGION})`,
       message: 'not bootstrapped: no CDK bootstrap stack in this account and region',
-      fix: `npx cdk bootstrap aws://${DEV}/${REGION} --profile <dev> --trust ${PIPELINE} --trust-for-lookup ${PIPELINE} --cloudformation-execution-policies <policy ARN>`,
+      fix: `npx cdk bootstrap aws://${DEV}/${REGION} --profile <dev> --trust ${PIPELINE} --cloudformation-execution-policies <policy ARN>`,
     });
   });
 
