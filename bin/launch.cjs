@@ -106,4 +106,5 @@ if (!entry) {
   process.exit(2);
 }
 process.argv = [process.argv[0], path.resolve(entry), ...args];
-require(path.resolve(entry));
+// Loaded as the main module, as `node entry.js` would: `require.main === module` holds in the entry point.
+require('module')._load(path.resolve(entry), null, true);

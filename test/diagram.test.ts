@@ -3,12 +3,11 @@
  * `npm run diagram` (which CI checks with `--check`). A stale picture never fails `npm test`, and so never the
  * pipeline's synth: documentation does not block a deploy.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { currentDiagram } from '../bin/diagram';
 import { DIAGRAM_END, DIAGRAM_START, withDiagram } from '../pipeline/pipeline-diagram';
-import { cdkJsonContext, copyProjectWithTools, FIXTURE_ROOT } from './helpers';
+import { cdkJsonContext, copyProjectWithTools, FIXTURE_ROOT, runEntryPoint } from './helpers';
 
 const diagram = currentDiagram({ projectRoot: FIXTURE_ROOT, context: cdkJsonContext() });
 
@@ -60,12 +59,7 @@ describe('the pipeline diagram', () => {
 describe('npm run diagram', () => {
   const project = copyProjectWithTools();
   const readme = path.join(project, 'README.md');
-  const run = (...args: string[]) =>
-    spawnSync(path.join(project, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/diagram.ts', ...args], {
-      cwd: project,
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+  const run = (...args: string[]) => runEntryPoint(project, 'bin/diagram.ts', args);
 
   test('--check fails on a stale picture, naming the command; without it, redraws it; then --check passes', () => {
     fs.writeFileSync(readme, `# Fixture\n\n${DIAGRAM_START}\nstale\n${DIAGRAM_END}\n`);

@@ -2,7 +2,6 @@
  * `npm run doctor`: the offline checks against this machine and copies of the fixture project, and the AWS checks
  * against the AWS SDK itself, its calls answered by aws-sdk-client-mock.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloudFormationClient, DescribeStacksCommand, Stack as CfnStack } from '@aws-sdk/client-cloudformation';
@@ -37,7 +36,15 @@ import { sourceFingerprint } from '../lib/layer-fingerprint';
 import { MANIFEST_FILE } from '../lib/layer-manifest';
 import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
 import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
-import { baseConfig, buildApp, cdkJsonContext, copyProject, copyProjectWithTools, FIXTURE_ROOT } from './helpers';
+import {
+  baseConfig,
+  buildApp,
+  cdkJsonContext,
+  copyProject,
+  copyProjectWithTools,
+  FIXTURE_ROOT,
+  runEntryPoint,
+} from './helpers';
 
 const PIPELINE = '111111111111';
 const DEV = '222222222222';
@@ -70,11 +77,7 @@ function writeConfig(root: string, c: Record<string, any>): void {
 
 /** Runs `npm run doctor`'s entry point in a copied project, as the script does. */
 function runDoctor(root: string) {
-  return spawnSync(path.join(root, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/doctor.ts'], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 90_000,
-  });
+  return runEntryPoint(root, 'bin/doctor.ts');
 }
 
 describe('offline', () => {

@@ -6,6 +6,7 @@
  * user's committed configuration: a team that changes `cdk.json`, `layers/` or `lambda/` by the README keeps every
  * one of them green. What must hold for the user's own configuration is tested in `project.test.ts`, by invariants.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -145,4 +146,22 @@ export function errorOf(fn: () => unknown): string {
     return (error as Error).message;
   }
   throw new Error('expected an error, but none was thrown');
+}
+
+/**
+ * Runs one of the project's command-line entry points in `root` exactly as its npm script does
+ * (`node bin/launch.cjs <entry> ...`), and returns what it printed and its exit code.
+ */
+export function runEntryPoint(
+  root: string,
+  entry: string,
+  args: readonly string[] = [],
+  options: { readonly env?: NodeJS.ProcessEnv; readonly timeout?: number } = {},
+) {
+  return spawnSync(process.execPath, [path.join(root, 'bin', 'launch.cjs'), entry, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: options.env ?? process.env,
+    timeout: options.timeout ?? 120_000,
+  });
 }

@@ -1,4 +1,3 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LayerConfig } from '../lib/config';
@@ -8,7 +7,7 @@ import type { LayerManifest } from '../lib/layer-manifest';
 import { resolveLayerContents } from '../lib/layer-source';
 import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
 import { Template } from 'aws-cdk-lib/assertions';
-import { copyProject, copyProjectWithTools, synthApp } from './helpers';
+import { copyProject, copyProjectWithTools, runEntryPoint, synthApp } from './helpers';
 import { offlinePipEnv, wheelhouse, WheelSpec, withEnv } from './wheels';
 
 const ARM_313 = 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64';
@@ -289,15 +288,7 @@ describe('checks', () => {
 
 describe('npm run build:layers', () => {
   const root = copyProjectWithTools();
-  const cli = (...args: string[]) =>
-    spawnSync(
-      path.join(root, 'node_modules', '.bin', 'ts-node'),
-      ['--transpile-only', path.join(root, 'bin', 'build-layers.ts'), ...args],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
-    );
+  const cli = (...args: string[]) => runEntryPoint(root, 'bin/build-layers.ts', args);
 
   test.each([
     [

@@ -6,20 +6,15 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { PROJECT_ROOT } from '../bin/project';
 import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
-import { baseConfig, copyProjectWithTools, tempDir } from './helpers';
+import { baseConfig, copyProjectWithTools, runEntryPoint, tempDir } from './helpers';
 import { offlinePipEnv, wheelhouse } from './wheels';
-
-const TS_NODE = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'ts-node');
 
 /** The fixture project with the template's tools, where `npm run invoke` runs as it does in a project. */
 const project = copyProjectWithTools();
 
 function invoke(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(TS_NODE, ['--transpile-only', path.join(project, 'bin', 'invoke.ts'), ...args], {
-    cwd: project,
-    encoding: 'utf8',
+  return runEntryPoint(project, 'bin/invoke.ts', args, {
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env },
   });
 }
