@@ -10,6 +10,7 @@ import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../
 import { ConfigError } from '../lib/config-error';
 import { resolveLayerContents, STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
 import { appTags } from '../lib/naming';
+import { SANDBOX_CONTEXT_KEY, SandboxStage, sandboxEnvironment, sandboxStageId } from '../lib/sandbox-stage';
 import { PipelineStack } from '../pipeline/pipeline-stack';
 import { PROJECT_ROOT } from './project';
 
@@ -36,13 +37,10 @@ export interface CreatedApp {
  * @throws ConfigError for a user's mistake in the configuration or the layers.
  */
 export function createApp(options: CreateAppOptions = {}): CreatedApp {
-  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
-  const app = new App(options);
-  const today = options.today ?? new Date();
-  const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), { projectRoot, today });
-  const strict = parseStrict(app.node.tryGetContext(STRICT_LAYERS_CONTEXT_KEY));
-  const layers = resolveLayerContents(config.layers, { projectRoot, strict });
+  return pipelineApp(appInputs(options));
+}
 
+function pipelineApp({ app, projectRoot, today, config, layers }: AppInputs): CreatedApp {
   const pipelineStack = new PipelineStack(app, 'PipelineStack', {
     config,
     layers,
@@ -57,6 +55,41 @@ export function createApp(options: CreateAppOptions = {}): CreatedApp {
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, pipelineStack };
+}
+
+/** The app and its one sandbox stage. */
+export interface CreatedSandboxApp {
+  readonly app: App;
+  readonly sandbox: SandboxStage;
+}
+
+/**
+ * Builds the app of a personal sandbox (`-c sandbox=<name>`): the sandbox stage alone, no pipeline, so that
+ * `cdk deploy --all` deploys exactly the sandbox; cdk-nag over it, like the pipeline's stages.
+ * @throws ConfigError for a user's mistake in the configuration, the layers or the sandbox name.
+ */
+export function createSandboxApp(options: CreateAppOptions = {}): CreatedSandboxApp {
+  return sandboxApp(appInputs(options));
+}
+
+function sandboxApp({ app, projectRoot, config, layers }: AppInputs): CreatedSandboxApp {
+  const environment = sandboxEnvironment(config, app.node.tryGetContext(SANDBOX_CONTEXT_KEY));
+  const sandbox = new SandboxStage(app, sandboxStageId(environment), { config, environment, layers, projectRoot });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, sandbox };
+}
+
+/** What every app is built from: the validated configuration and the layers, resolved once. */
+type AppInputs = ReturnType<typeof appInputs>;
+
+function appInputs(options: CreateAppOptions) {
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+  const app = new App(options);
+  const today = options.today ?? new Date();
+  const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), { projectRoot, today });
+  const strict = parseStrict(app.node.tryGetContext(STRICT_LAYERS_CONTEXT_KEY));
+  const layers = resolveLayerContents(config.layers, { projectRoot, strict });
+  return { app, projectRoot, today, config, layers };
 }
 
 /** The exact CDK CLI version the project pins: the pipeline runs the same one. */
@@ -81,7 +114,10 @@ function parseStrict(value: unknown): boolean {
 /** Runs the app for the CDK CLI: a user's mistake is printed as a message and exit code 1, never a stack trace. */
 export function main(): void {
   try {
-    createApp().app.synth();
+    // `-c sandbox=<name>`: the sandbox alone; otherwise the pipeline and its stages.
+    const inputs = appInputs({});
+    const sandbox = inputs.app.node.tryGetContext(SANDBOX_CONTEXT_KEY) !== undefined;
+    (sandbox ? sandboxApp(inputs) : pipelineApp(inputs)).app.synth();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`\n${error.message}\n\n`);

@@ -93,6 +93,12 @@ export interface EnvironmentConfig {
    * @default - {@link ALARM_DEFAULTS}: the first error or throttle in a minute
    */
   readonly alarms: AlarmsConfig;
+  /**
+   * A personal sandbox, deployed from a laptop outside the pipeline (see `SandboxStage`): nothing in it is retained,
+   * so destroying it leaves nothing behind, and its smoke-test roles are trusted by its own account.
+   * @default false
+   */
+  readonly sandbox?: boolean;
 }
 
 /**
@@ -153,6 +159,17 @@ export interface AppConfig {
   readonly environments: readonly EnvironmentConfig[];
   readonly layers: readonly LayerConfig[];
   readonly functions: readonly FunctionConfig[];
+  /**
+   * Where personal sandboxes deploy (`npm run sandbox`).
+   * @default - the first environment's account and region
+   */
+  readonly sandbox?: SandboxConfig;
+}
+
+/** The account and region of developers' sandboxes. */
+export interface SandboxConfig {
+  readonly account: string;
+  readonly region: string;
 }
 
 /** Defaults of the settings a function may leave out. */
@@ -210,11 +227,12 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   const environments = parseEnvironments(c, r.environments);
   const layers = parseLayers(c, r.layers, options.projectRoot);
   const functions = parseFunctions(c, r.functions, layers, options.projectRoot);
+  const sandbox = parseSandbox(c, r.sandbox);
   unconfiguredFolders(c, options.projectRoot, 'layers', declaredKeys(r.layers));
   unconfiguredFolders(c, options.projectRoot, 'lambda', declaredKeys(r.functions));
 
   c.throwIfAny();
-  return { appName: appName!, pipeline: pipeline!, environments, layers, functions };
+  return { appName: appName!, pipeline: pipeline!, environments, layers, functions, ...(sandbox ? { sandbox } : {}) };
 }
 
 function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefined {
@@ -444,6 +462,19 @@ function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[] {
       out.push({ name, account, region, requiresApproval, deployment, alarms });
   });
   return out;
+}
+
+function parseSandbox(c: Checker, raw: unknown): SandboxConfig | undefined {
+  if (raw === undefined) return undefined;
+  const s = c.object(
+    raw,
+    'config.sandbox',
+    'write { "account": "<12 digits>", "region": "<region>" }, or leave it out',
+  );
+  if (!s) return undefined;
+  const account = c.account(s.account, 'config.sandbox.account');
+  const region = c.region(s.region, 'config.sandbox.region');
+  return account && region ? { account, region } : undefined;
 }
 
 /** CloudWatch evaluates an alarm over at most one day: evaluation periods times the period. */

@@ -33,6 +33,12 @@ export interface FunctionStackProps extends StackProps {
    * @default ALARM_DEFAULTS
    */
   readonly alarms?: AlarmsConfig;
+  /**
+   * A personal sandbox outside the pipeline: its log groups are not retained, and its smoke-test role is trusted by
+   * its own account (there is no pipeline runner to name).
+   * @default false
+   */
+  readonly sandbox?: boolean;
 }
 
 /**
@@ -97,6 +103,7 @@ export class FunctionStack extends Stack {
         codePath: functionCodeDir(props.projectRoot, config.name),
         layers,
         environment: functionEnvironment(props.appName, props.environmentName, layers),
+        retainLogs: !props.sandbox,
       });
       outputs.set(
         config.name,
@@ -125,7 +132,7 @@ export class FunctionStack extends Stack {
     );
     this.smokeTestAccess = new SmokeTestAccess(this, 'SmokeTest', {
       roleName: smokeTestRoleName(props.appName, props.environmentName, props.name),
-      runnerRoleName: smokeTestRunnerRoleName(props.appName, props.environmentName),
+      runnerRoleName: props.sandbox ? undefined : smokeTestRunnerRoleName(props.appName, props.environmentName),
       pipelineAccount: props.pipelineAccount,
       aliases: [...releases.values()].map((release) => release.alias),
       layers: [...imported.keys()].map((name) => references.get(name)!),

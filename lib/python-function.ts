@@ -1,4 +1,4 @@
-import { Duration, IgnoreMode } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -36,6 +36,11 @@ export interface PythonFunctionProps {
   readonly layers: readonly AttachedLayer[];
   /** The function's environment variables, with the fingerprint of each layer (see `functionEnvironment`). */
   readonly environment: Record<string, string>;
+  /**
+   * Whether the function's log group outlives the stack.
+   * @default true
+   */
+  readonly retainLogs?: boolean;
 }
 
 /**
@@ -53,6 +58,7 @@ export class PythonFunction extends Construct {
     const { config } = props;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.retainLogs === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -14,6 +14,11 @@ export interface PythonLayerProps {
    * @default - a name CloudFormation generates
    */
   readonly layerVersionName?: string;
+  /**
+   * Whether each published version outlives its stack (a rollback or an older function version may still name it).
+   * @default true
+   */
+  readonly retain?: boolean;
 }
 
 /**
@@ -52,7 +57,7 @@ export class PythonLayer extends Construct {
       description,
       compatibleRuntimes: layer.runtimes.map(toLambdaRuntime),
       compatibleArchitectures: layer.architectures.map(toLambdaArchitecture),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
   }
 }

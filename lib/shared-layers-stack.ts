@@ -25,6 +25,11 @@ export interface SharedLayersStackProps extends StackProps {
   readonly environmentName: string;
   /** Every layer of the project, resolved once per synth. */
   readonly layers: readonly LayerContent[];
+  /**
+   * Whether layer versions outlive the stack.
+   * @default true
+   */
+  readonly retainLayers?: boolean;
 }
 
 /**
@@ -39,7 +44,11 @@ export class SharedLayersStack extends Stack {
     this.references = props.layers.map((content) => {
       const name = content.layer.name;
       const physicalName = layerName(props.appName, props.environmentName, name);
-      const construct = new PythonLayer(this, pascalCase(name), { content, layerVersionName: physicalName });
+      const construct = new PythonLayer(this, pascalCase(name), {
+        content,
+        layerVersionName: physicalName,
+        retain: props.retainLayers,
+      });
       const parameterName = layerArnParameterName(props.appName, props.environmentName, name);
       new ssm.StringParameter(construct, 'ArnParameter', {
         parameterName,

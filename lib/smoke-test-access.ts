@@ -14,8 +14,9 @@ export interface SmokeTestAccessProps {
   /**
    * The role in that account the smoke test runs as (`smokeTestRunnerRoleName(...)`): the only principal that may
    * assume this role, not every principal of the pipeline's account.
+   * @default - any principal of `pipelineAccount` its own policies allow (a sandbox, smoke-tested from a laptop)
    */
-  readonly runnerRoleName: string;
+  readonly runnerRoleName?: string;
   /** The `live` alias of every function of the stack: the smoke test invokes them and reads their configuration. */
   readonly aliases: readonly lambda.IAlias[];
   /** The layers the stack's functions use: the smoke test reads their ARN parameters and their versions. */
@@ -37,11 +38,13 @@ export class SmokeTestAccess extends Construct {
     this.roleName = props.roleName;
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
-      assumedBy: new iam.AccountPrincipal(props.pipelineAccount).withConditions({
-        ArnEquals: {
-          'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${props.pipelineAccount}:role/${props.runnerRoleName}`,
-        },
-      }),
+      assumedBy: props.runnerRoleName
+        ? new iam.AccountPrincipal(props.pipelineAccount).withConditions({
+            ArnEquals: {
+              'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${props.pipelineAccount}:role/${props.runnerRoleName}`,
+            },
+          })
+        : new iam.AccountPrincipal(props.pipelineAccount),
       description: "The pipeline's smoke test: invokes the live aliases and checks their layers against SSM",
     });
     const stack = Stack.of(this);

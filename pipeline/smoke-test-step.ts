@@ -3,8 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import type { FunctionStage } from '../lib/function-stage';
-import { LIVE_ALIAS } from '../lib/live-alias';
-import { layerFingerprintVariable } from '../lib/naming';
+import { smokeTestSpec } from '../lib/smoke-test-spec';
 
 /** The command the step runs, from the source checkout (standard library Python and the AWS CLI). */
 export const SMOKE_TEST_COMMAND = 'python3 tools/smoke_test.py';
@@ -34,49 +33,24 @@ const STEP_OVERHEAD_MINUTES = 10;
 export class SmokeTestStep extends CodeBuildStep {
   constructor(id: string, props: SmokeTestStepProps) {
     const environment = props.stages[0].layerStage.environment;
-    const roleArns: string[] = [];
-    let functionMinutes = 0;
-    const targets = props.stages
-      .flatMap((stage) => stage.functionStacks)
-      .map((stack) => {
-        const { roleName } = stack.smokeTestAccess;
-        roleArns.push(`arn:${Aws.PARTITION}:iam::${environment.account}:role/${roleName}`);
-        return {
-          stack: stack.configName,
-          stackName: stack.stackName,
-          account: environment.account,
-          region: environment.region,
-          roleName,
-          functions: [...stack.functionNameOutputs].map(([name, output]) => {
-            functionMinutes += Math.ceil((stack.functions.get(name)!.function.timeout?.toSeconds() ?? 3) / 60);
-            const layers = stack.functionLayers.get(name) ?? [];
-            return {
-              name,
-              output: stack.resolve(output.logicalId) as string,
-              layers: layers.map((l) => ({
-                name: l.name,
-                parameter: l.parameterName,
-                layerName: l.layerName,
-                // The function carries the fingerprint it was built with; the spec names only where, so a layer's
-                // new content does not change the pipeline.
-                fingerprintVariable: layerFingerprintVariable(l.name),
-              })),
-            };
-          }),
-        };
-      });
+    const stacks = props.stages.flatMap((stage) => stage.functionStacks);
+    const spec = smokeTestSpec(environment, stacks);
+    const roleArns = spec.targets.map((t) => `arn:${Aws.PARTITION}:iam::${t.account}:role/${t.roleName}`);
+    // The functions are invoked one after another, each up to its own timeout.
+    const functionMinutes = stacks
+      .flatMap((stack) => [...stack.functions.values()])
+      .reduce((sum, fn) => sum + Math.ceil((fn.function.timeout?.toSeconds() ?? 3) / 60), 0);
 
     super(id, {
       input: props.input,
       commands: [SMOKE_TEST_COMMAND],
-      env: { SMOKE_TEST_SPEC: JSON.stringify({ environment: environment.name, alias: LIVE_ALIAS, targets }) },
+      env: { SMOKE_TEST_SPEC: JSON.stringify(spec) },
       role: props.role,
       rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns })],
       buildEnvironment: {
         buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
         computeType: codebuild.ComputeType.SMALL,
       },
-      // The functions are invoked one after another, each up to its own timeout.
       timeout: Duration.minutes(Math.min(480, STEP_OVERHEAD_MINUTES + functionMinutes)),
     });
   }
