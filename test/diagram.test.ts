@@ -7,23 +7,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { currentDiagram } from '../bin/diagram';
 import { DIAGRAM_END, DIAGRAM_START, withDiagram } from '../pipeline/pipeline-diagram';
-import { cdkJsonContext, copyProjectWithTools, FIXTURE_ROOT, runEntryPoint } from './helpers';
+import { cdkJsonContext, copyProjectWithTools, FIXTURE_ROOT, runEntryPoint, FIXTURE_PIPELINE_STAGES } from './helpers';
 
 const diagram = currentDiagram({ projectRoot: FIXTURE_ROOT, context: cdkJsonContext() });
 
 describe('the pipeline diagram', () => {
   test('shows every stage, in order, each a box of its own', () => {
     const stages = [...diagram.matchAll(/^ {2}subgraph S\d+\["([^"]+)"\]$/gm)].map((m) => m[1]);
-    expect(stages).toEqual([
-      'Source',
-      'Build',
-      'UpdatePipeline',
-      'Assets',
-      'Dev-Layers',
-      'Dev-Functions',
-      'Prod-Layers',
-      'Prod-Functions',
-    ]);
+    expect(stages).toEqual([...FIXTURE_PIPELINE_STAGES]);
     for (let i = 1; i < stages.length; i++) expect(diagram).toContain(`  S${i - 1} --> S${i}`);
   });
 

@@ -65,6 +65,31 @@ export function synthApp(options: TestAppOptions = {}): { created: CreatedApp; a
   return { created, assembly: created.app.synth() };
 }
 
+/** The stages of the fixture's pipeline, in order: two environments, each a layers wave and a functions wave. */
+export const FIXTURE_PIPELINE_STAGES = [
+  'Source',
+  'Build',
+  'UpdatePipeline',
+  'Assets',
+  'Dev-Layers',
+  'Dev-Functions',
+  'Prod-Layers',
+  'Prod-Functions',
+] as const;
+
+/**
+ * Expects no export and no `Fn::ImportValue` in any template of the assembly: a stack that imports a layer's ARN
+ * locks the layer stack ("Export ... cannot be updated as it is in use").
+ */
+export function expectNoExportsOrImports(assembly: CloudAssembly): void {
+  for (const [id, template] of allTemplates(assembly)) {
+    const text = JSON.stringify(template);
+    expect({ id, imports: text.includes('Fn::ImportValue') }).toEqual({ id, imports: false });
+    const exports = Object.values(template.Outputs ?? {}).filter((o: any) => o.Export);
+    expect({ id, exports }).toEqual({ id, exports: [] });
+  }
+}
+
 /** Every template of an assembly and its nested (stage) assemblies, by artifact id. */
 export function allTemplates(assembly: CloudAssembly): Map<string, any> {
   const out = new Map<string, any>();

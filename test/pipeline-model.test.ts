@@ -1,6 +1,6 @@
 /** The benchmark's model of the pipeline's time, on the fixture's synthesized assembly. */
 import { DEFAULT_ACTION_COSTS, modelPipeline, TRAFFIC_SHIFT_SECONDS } from '../bench/pipeline-model';
-import { synthApp, tempDir } from './helpers';
+import { synthApp, tempDir, FIXTURE_PIPELINE_STAGES } from './helpers';
 
 function modelOf(change?: (config: Record<string, any>) => void) {
   const outdir = tempDir('model-');
@@ -26,16 +26,7 @@ describe('the pipeline time model', () => {
   });
 
   test('walks the stages in order, the clock never going back', () => {
-    expect(model.stages.map((s) => s.stage)).toEqual([
-      'Source',
-      'Build',
-      'UpdatePipeline',
-      'Assets',
-      'Dev-Layers',
-      'Dev-Functions',
-      'Prod-Layers',
-      'Prod-Functions',
-    ]);
+    expect(model.stages.map((s) => s.stage)).toEqual([...FIXTURE_PIPELINE_STAGES]);
     const times = model.stages.map((s) => s.secondsFromPush);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect([...model.minutesToEnvironment.keys()]).toEqual(['Dev', 'Prod']);

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
 import { CODEBUILD_NODEJS_VERSION, MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
-import { buildApp, copyProject } from './helpers';
+import { buildApp, copyProject, FIXTURE_PIPELINE_STAGES } from './helpers';
 
 interface Action {
   Name: string;
@@ -37,16 +37,7 @@ const projectOf = (a: Action) => template.toJSON().Resources[a.Configuration!.Pr
 describe('the pipeline', () => {
   test('is a V2 pipeline, in promotion order: source, build, self-mutation, assets, then each environment', () => {
     expect(properties.PipelineType).toBe('V2');
-    expect(stageNames).toEqual([
-      'Source',
-      'Build',
-      'UpdatePipeline',
-      'Assets',
-      'Dev-Layers',
-      'Dev-Functions',
-      'Prod-Layers',
-      'Prod-Functions',
-    ]);
+    expect(stageNames).toEqual([...FIXTURE_PIPELINE_STAGES]);
   });
 
   test('starts from the configured connection and branch, on every push', () => {
