@@ -1,4 +1,4 @@
-"""The health-check handler, run with the common layer on sys.path as Lambda mounts it."""
+"""The health-check handler, run with its layers (common, and any other cdk.json lists) on sys.path as Lambda mounts them."""
 
 import io
 import json
@@ -19,7 +19,11 @@ class HealthCheckTest(unittest.TestCase):
         body = json.loads(result["body"])
         self.assertEqual(body["status"], "ok")
         self.assertEqual(body["environment"], "local")
-        self.assertEqual(body["layers"], {"common": SPEC["environment"]["LAYER_FINGERPRINT_COMMON"]})
+        # Every layer the function is configured with, by its fingerprint: however many layers cdk.json lists.
+        prefix = "LAYER_FINGERPRINT_"
+        expected = {k[len(prefix):].lower().replace("_", "-"): v for k, v in SPEC["environment"].items() if k.startswith(prefix)}
+        self.assertEqual(body["layers"], expected)
+        self.assertIn("common", body["layers"])
         self.assertIn("orjson", body["packages"])
 
 

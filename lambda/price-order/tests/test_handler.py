@@ -42,9 +42,9 @@ class PriceOrderTest(unittest.TestCase):
         result, _ = invoke({"body": "{"})
         self.assertEqual(result["statusCode"], 400)
 
-    def test_runs_with_the_fingerprints_of_both_layers(self):
-        self.assertEqual(sorted(k for k in SPEC["environment"] if k.startswith("LAYER_FINGERPRINT_")),
-                         ["LAYER_FINGERPRINT_COMMON", "LAYER_FINGERPRINT_DOMAIN"])
+    def test_runs_with_the_fingerprints_of_the_layers_it_imports(self):
+        self.assertLessEqual({"LAYER_FINGERPRINT_COMMON", "LAYER_FINGERPRINT_DOMAIN"},
+                             {k for k in SPEC["environment"] if k.startswith("LAYER_FINGERPRINT_")})
 
 
 if __name__ == "__main__":
