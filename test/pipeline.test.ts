@@ -312,11 +312,24 @@ describe('the pipeline', () => {
   });
 });
 
+/** Apps the tests below only read, built once each: the same configuration makes the same app. */
+const appsInOrder = new Map<number, ReturnType<typeof buildApp>>();
+
 /**
  * The fixture with `count` function stacks (`stack-<i>`, one function `fn-<i>` each) in its first environment, in
- * the given order of the configuration.
+ * the given order of the configuration (built once per count, in the configuration's own order).
  */
-function appWithStacks(count: number, order: (indexes: number[]) => number[] = (i) => i) {
+function appWithStacks(count: number, order?: (indexes: number[]) => number[]) {
+  if (order) return buildAppWithStacks(count, order);
+  if (!appsInOrder.has(count))
+    appsInOrder.set(
+      count,
+      buildAppWithStacks(count, (i) => i),
+    );
+  return appsInOrder.get(count)!;
+}
+
+function buildAppWithStacks(count: number, order: (indexes: number[]) => number[]) {
   const root = copyProject();
   const functions: Record<string, unknown> = {};
   for (const i of order([...Array(count).keys()])) {
@@ -342,6 +355,7 @@ function functionStacksOf(app: ReturnType<typeof buildApp>) {
       .map((stack) => [
         stack.configName,
         { path: stack.node.path, stackName: stack.stackName, template: Template.fromStack(stack).toJSON() },
+        },
       ]),
   );
 }
