@@ -355,7 +355,6 @@ function functionStacksOf(app: ReturnType<typeof buildApp>) {
       .map((stack) => [
         stack.configName,
         { path: stack.node.path, stackName: stack.stackName, template: Template.fromStack(stack).toJSON() },
-        },
       ]),
   );
 }
