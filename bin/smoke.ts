@@ -8,7 +8,6 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { CONFIG_CONTEXT_KEY } from '../lib/config';
 import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
 import { smokeTestSpec } from '../lib/smoke-test-spec';
 import { createSandboxApp } from './main';
@@ -31,10 +30,7 @@ runTool(() => {
   if (!name)
     throw new UsageError(`--sandbox <name> is required (the pipeline smoke-tests its own environments)\n${USAGE}`);
 
-  const context = cdkJsonContext();
-  const { sandbox } = createSandboxApp({
-    context: { ...context, [CONFIG_CONTEXT_KEY]: context[CONFIG_CONTEXT_KEY], [SANDBOX_CONTEXT_KEY]: name },
-  });
+  const { sandbox } = createSandboxApp({ context: { ...cdkJsonContext(), [SANDBOX_CONTEXT_KEY]: name } });
   const spec = smokeTestSpec(sandbox.environment, sandbox.functionStacks);
   const result = spawnSync(process.env.PYTHON ?? 'python3', ['-B', path.join(PROJECT_ROOT, 'tools', 'smoke_test.py')], {
     cwd: PROJECT_ROOT,
