@@ -104,14 +104,30 @@ export interface EnvironmentConfig {
 /**
  * The alarms that stop a release: each watches the new version only (through the `live` alias, Lambda's
  * `ExecutedVersion` dimension), and goes off when its count reaches its threshold in `evaluationPeriods`
- * consecutive periods of `periodMinutes`.
+ * consecutive periods of `periodMinutes`. They act only while CodeDeploy shifts traffic, so their window
+ * (`periodMinutes` times `evaluationPeriods`) should fit in the deployment's; synth warns where it does not.
  */
 export interface AlarmsConfig {
-  /** Errors of the new version in one period that count as bad. */
+  /**
+   * Errors of the new version in one period that count as bad (1 to 10000).
+   * @default 1
+   */
   readonly errors: number;
-  /** Throttles of the new version in one period that count as bad. */
+  /**
+   * Throttles of the new version in one period that count as bad (1 to 10000).
+   * @default 1
+   */
   readonly throttles: number;
+  /**
+   * The length of a period in whole minutes, from 1 to 60 (Lambda publishes its metrics every minute).
+   * @default 1
+   */
   readonly periodMinutes: number;
+  /**
+   * How many consecutive periods must each reach the threshold. CloudWatch evaluates at most a day of periods
+   * shorter than an hour, and at most seven days of hour-long ones.
+   * @default 1
+   */
   readonly evaluationPeriods: number;
 }
 
@@ -477,8 +493,13 @@ function parseSandbox(c: Checker, raw: unknown): SandboxConfig | undefined {
   return account && region ? { account, region } : undefined;
 }
 
-/** CloudWatch evaluates an alarm over at most one day: evaluation periods times the period. */
-const MAX_ALARM_MINUTES = 24 * 60;
+/**
+ * The longest range CloudWatch evaluates an alarm over (`PutMetricAlarm`: period times evaluation periods): one day
+ * for periods shorter than an hour, seven days for longer ones.
+ */
+function maxAlarmMinutes(periodMinutes: number): number {
+  return periodMinutes < 60 ? 24 * 60 : 7 * 24 * 60;
+}
 
 function parseAlarms(c: Checker, raw: unknown, at: string): AlarmsConfig | undefined {
   if (raw === undefined) return ALARM_DEFAULTS;
@@ -514,15 +535,18 @@ function parseAlarms(c: Checker, raw: unknown, at: string): AlarmsConfig | undef
     `${at}.evaluationPeriods`,
     ALARM_DEFAULTS.evaluationPeriods,
     1,
-    MAX_ALARM_MINUTES,
+    maxAlarmMinutes(1),
     'periods',
   );
-  if (periodMinutes && evaluationPeriods && periodMinutes * evaluationPeriods > MAX_ALARM_MINUTES) {
+  if (periodMinutes && evaluationPeriods && periodMinutes * evaluationPeriods > maxAlarmMinutes(periodMinutes)) {
+    const max = maxAlarmMinutes(periodMinutes);
     c.problem(
       `${at}.evaluationPeriods`,
       evaluationPeriods,
-      `times periodMinutes (${periodMinutes}) is more than a day, longer than CloudWatch evaluates an alarm`,
-      `use at most ${Math.floor(MAX_ALARM_MINUTES / periodMinutes)} periods of ${periodMinutes} minutes`,
+      `times periodMinutes (${periodMinutes}) is ${periodMinutes * evaluationPeriods} minutes in all, more than ` +
+        `CloudWatch evaluates an alarm of ${periodMinutes}-minute periods over (${max / 60} hours)`,
+      `use at most ${Math.floor(max / periodMinutes)} periods of ${periodMinutes} minutes; to stop a release, ` +
+        `keep periodMinutes times evaluationPeriods within the deployment's minutes (5 for Canary10Percent5Minutes)`,
     );
     return undefined;
   }

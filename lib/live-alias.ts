@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,6 +22,27 @@ const DEPLOYMENT_CONFIGS: Record<DeploymentStrategy, codedeploy.ILambdaDeploymen
   Linear10PercentEvery10Minutes: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_10MINUTES,
 };
 
+/**
+ * How long each strategy lets the new version serve before it has all the traffic and the deployment ends: the
+ * longest an alarm can take to stop the release. A canary waits its minutes at 10 percent; a linear strategy adds
+ * 10 percent at once and then every interval, so all traffic is on the new version after nine intervals. All at once
+ * leaves none: its alarms cannot stop a release.
+ */
+export const SHIFT_MINUTES: Record<DeploymentStrategy, number> = {
+  AllAtOnce: 0,
+  Canary10Percent5Minutes: 5,
+  Canary10Percent10Minutes: 10,
+  Canary10Percent15Minutes: 15,
+  Canary10Percent30Minutes: 30,
+  Linear10PercentEvery1Minute: 9,
+  Linear10PercentEvery2Minutes: 18,
+  Linear10PercentEvery3Minutes: 27,
+  Linear10PercentEvery10Minutes: 90,
+};
+
+/** The id of the warning given when an environment's alarms take longer to go off than its deployment lasts. */
+export const SLOW_ALARMS_WARNING = 'python-layers:release-alarms-slower-than-deployment';
+
 /** Props of {@link LiveAlias}. */
 export interface LiveAliasProps {
   readonly function: lambda.Function;
@@ -36,8 +57,8 @@ export interface LiveAliasProps {
   /** The CodeDeploy application of the function's stack. */
   readonly application: codedeploy.ILambdaApplication;
   /**
-   * When the new version's errors or throttles stop the release.
-   * @default ALARM_DEFAULTS
+   * When the new version's errors or throttles stop the release (the environment's `alarms` setting).
+   * @default ALARM_DEFAULTS - the first error or throttle in a minute
    */
   readonly alarms?: AlarmsConfig;
 }
@@ -45,8 +66,10 @@ export interface LiveAliasProps {
 /**
  * A function's safe release: a version published whenever its code, configuration or any layer's fingerprint
  * changes (and only then), the `live` alias on it, and a CodeDeploy deployment group that shifts the alias to a
- * new version by the environment's strategy. An alarm on the alias's errors or throttles during the shift stops
- * the deployment and rolls the alias back to the previous version; so does a failed or stopped deployment.
+ * new version by the environment's strategy. Two alarms watch the new version's own errors and throttles through
+ * the alias (Lambda's `ExecutedVersion` dimension): either, during the shift, stops the deployment and moves the
+ * alias back to the previous version; so does a failed or stopped deployment. The old version's traffic, most of it
+ * during a canary, can neither stop a good release nor hide a bad one.
  */
 export class LiveAlias extends Construct {
   readonly alias: lambda.Alias;
@@ -87,11 +110,18 @@ export class LiveAlias extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription:
-          `${metricName} of the version being released through the ${LIVE_ALIAS} alias, at least ${threshold} in ` +
-          `${alarms.evaluationPeriods} period(s) of ${alarms.periodMinutes} minute(s): stops and rolls back the deployment`,
+          `${metricName} of the version the ${LIVE_ALIAS} alias points to, its own calls through the alias only ` +
+          `(ExecutedVersion): at least ${threshold} in each of ${alarms.evaluationPeriods} consecutive ` +
+          `${alarms.periodMinutes}-minute period(s). While CodeDeploy shifts ${LIVE_ALIAS} to this version, it ` +
+          `stops the deployment and moves ${LIVE_ALIAS} back to the previous version`,
       });
     this.errorsAlarm = alarmOn('Errors', 'Errors', alarms.errors);
     this.throttlesAlarm = alarmOn('Throttles', 'Throttles', alarms.throttles);
+    // CloudFormation moves the alarms to the new version before it updates the alias, which starts the shift: they
+    // do not watch the old version while CodeDeploy moves traffic off it. (An updated alarm keeps its state until its
+    // next evaluation, at most a period later.)
+    this.alias.node.addDependency(this.errorsAlarm, this.throttlesAlarm);
+    warnIfSlowerThanDeployment(this, alarms, props.strategy);
 
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
       application: props.application,
@@ -102,4 +132,19 @@ export class LiveAlias extends Construct {
     });
     acknowledge(this.deploymentGroup.role, RELEASE_ACKNOWLEDGEMENTS.codeDeployManagedPolicy);
   }
+}
+
+/** Warns when the alarms cannot go off before the deployment has moved all traffic to the new version. */
+function warnIfSlowerThanDeployment(scope: Construct, alarms: AlarmsConfig, strategy: DeploymentStrategy): void {
+  const shift = SHIFT_MINUTES[strategy];
+  const window = alarms.periodMinutes * alarms.evaluationPeriods;
+  if (shift === 0 || window <= shift) return;
+  Annotations.of(scope).addWarningV2(
+    SLOW_ALARMS_WARNING,
+    `The release alarms need ${window} minutes (alarms.periodMinutes ${alarms.periodMinutes} times ` +
+      `alarms.evaluationPeriods ${alarms.evaluationPeriods}) to go off, longer than the ${shift} minutes ${strategy} ` +
+      `lets the new version serve before it has all the traffic: they can never stop a release. Set the ` +
+      `environment's alarms to at most ${shift} minutes in all (e.g. "periodMinutes": 1, "evaluationPeriods": ` +
+      `${Math.min(shift, alarms.evaluationPeriods)}), or choose a slower deployment.`,
+  );
 }

@@ -296,14 +296,80 @@ const badConfigs: readonly BadConfig[] = [
     ],
   },
   {
-    name: 'release alarms evaluated over more than a day',
+    name: 'release alarms that are a list',
     change: (c) => {
-      c.environments[1].alarms = { periodMinutes: 60, evaluationPeriods: 25 };
+      c.environments[0].alarms = [{ errors: 5 }];
+    },
+    problems: [{ setting: 'config.environments[0].alarms', message: 'is not an object' }],
+  },
+  {
+    name: 'release alarms that are null',
+    change: (c) => {
+      c.environments[1].alarms = null;
+    },
+    problems: [{ setting: 'config.environments[1].alarms', message: 'is not an object' }],
+  },
+  {
+    name: 'release alarm counts written as text, below their range or above it, in both environments at once',
+    change: (c) => {
+      c.environments[0].alarms = { errors: '5', throttles: 10001, periodMinutes: 0, evaluationPeriods: -1 };
+      c.environments[1].alarms = { errors: 1.5, periodMinutes: '1', evaluationPeriods: 1441, Errors: 5 };
+    },
+    problems: [
+      {
+        setting: 'config.environments[0].alarms.errors',
+        message: 'is not a whole number of errors per period from 1 to 10000',
+      },
+      {
+        setting: 'config.environments[0].alarms.throttles',
+        message: 'is not a whole number of throttles per period from 1 to 10000',
+      },
+      {
+        setting: 'config.environments[0].alarms.periodMinutes',
+        message: 'is not a whole number of minutes from 1 to 60',
+      },
+      {
+        setting: 'config.environments[0].alarms.evaluationPeriods',
+        message: 'is not a whole number of periods from 1 to 1440',
+      },
+      { setting: 'config.environments[1].alarms.Errors', message: 'is not an alarm setting' },
+      {
+        setting: 'config.environments[1].alarms.errors',
+        message: 'is not a whole number of errors per period from 1 to 10000',
+      },
+      {
+        setting: 'config.environments[1].alarms.periodMinutes',
+        message: 'is not a whole number of minutes from 1 to 60',
+      },
+      {
+        setting: 'config.environments[1].alarms.evaluationPeriods',
+        message: 'is not a whole number of periods from 1 to 1440',
+      },
+    ],
+  },
+  {
+    name: 'release alarms evaluated over more than a day of periods shorter than an hour',
+    change: (c) => {
+      c.environments[1].alarms = { periodMinutes: 30, evaluationPeriods: 49 };
     },
     problems: [
       {
         setting: 'config.environments[1].alarms.evaluationPeriods',
-        message: 'times periodMinutes (60) is more than a day, longer than CloudWatch evaluates an alarm',
+        message:
+          'times periodMinutes (30) is 1470 minutes in all, more than CloudWatch evaluates an alarm of 30-minute periods over (24 hours)',
+      },
+    ],
+  },
+  {
+    name: 'release alarms evaluated over more than seven days of hour-long periods',
+    change: (c) => {
+      c.environments[1].alarms = { periodMinutes: 60, evaluationPeriods: 169 };
+    },
+    problems: [
+      {
+        setting: 'config.environments[1].alarms.evaluationPeriods',
+        message:
+          'times periodMinutes (60) is 10140 minutes in all, more than CloudWatch evaluates an alarm of 60-minute periods over (168 hours)',
       },
     ],
   },
@@ -647,6 +713,36 @@ describe('parseConfig', () => {
       { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1 },
       { errors: 5, throttles: 1, periodMinutes: 1, evaluationPeriods: 2 },
     ]);
+  });
+  test("parses an environment's alarms as written, each setting optional, up to the limits CloudWatch takes", () => {
+    const config = baseConfig();
+    config.environments[0].alarms = {};
+    config.environments[1].alarms = { errors: 10000, throttles: 3, periodMinutes: 60, evaluationPeriods: 168 };
+
+    const { environments } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
+
+    expect(environments.map((e) => e.alarms)).toEqual([
+      { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1 },
+      { errors: 10000, throttles: 3, periodMinutes: 60, evaluationPeriods: 168 },
+    ]);
+  });
+
+  test('names the value and the fix of every alarm problem', () => {
+    const config = baseConfig();
+    config.environments[1].alarms = { errors: 0, periodMinutes: 30, evaluationPeriods: 49, threshold: 2 };
+
+    const error = configErrorOf(() => parseConfig(config, { projectRoot: FIXTURE_ROOT }));
+
+    expect(error.problems.map(({ setting, value, fix }) => ({ setting, value, fix }))).toEqual([
+      { setting: 'config.environments[1].alarms.threshold', value: 2, fix: expect.stringContaining('"errors"') },
+      { setting: 'config.environments[1].alarms.errors', value: 0, fix: 'set a whole number from 1 to 10000' },
+      {
+        setting: 'config.environments[1].alarms.evaluationPeriods',
+        value: 49,
+        fix: expect.stringContaining('use at most 48 periods of 30 minutes'),
+      },
+    ]);
+    expect(error.message).toContain('config.environments[1].alarms.evaluationPeriods = 49 times periodMinutes (30)');
   });
 });
 
