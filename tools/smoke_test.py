@@ -46,7 +46,10 @@ def run_aws(args, credentials=None, region=None, once=False):
     if region:
         env["AWS_REGION"] = region
         env["AWS_DEFAULT_REGION"] = region
-    result = subprocess.run(["aws", *args, "--output", "json"], capture_output=True, text=True, env=env, check=False)
+    try:
+        result = subprocess.run(["aws", *args, "--output", "json"], capture_output=True, text=True, env=env, check=False)
+    except FileNotFoundError as error:
+        raise AwsError("the AWS CLI (aws) is not installed or not on the PATH: install AWS CLI v2") from error
     if result.returncode != 0:
         raise AwsError((result.stderr or result.stdout).strip() or f"aws {args[0]} {args[1]} exited {result.returncode}")
     return json.loads(result.stdout) if result.stdout.strip() else {}
@@ -65,7 +68,13 @@ def smoke_test(spec, aws=run_aws, root="."):
     """Smoke-tests every function of ``spec``; returns the problems found, as lines, empty when all passed."""
     alias = spec["alias"]
     problems = []
-    partition = aws(["sts", "get-caller-identity"])["Arn"].split(":")[1]
+    try:
+        partition = aws(["sts", "get-caller-identity"])["Arn"].split(":")[1]
+    except AwsError as error:
+        return [
+            f"cannot reach AWS with these credentials: {error} Fix: log in (aws sso login --profile <profile>, or "
+            "aws configure) and pass the profile of the environment's account (npm run smoke -- --profile <profile>)"
+        ]
     for target in spec["targets"]:
         role_arn = f"arn:{partition}:iam::{target['account']}:role/{target['roleName']}"
         try:

@@ -243,6 +243,15 @@ class SmokeTestTest(unittest.TestCase):
         self.assertEqual(len(problems), 1)
         self.assertIn("stack orders: cannot assume arn:aws:iam::222222222222:role/orders-dev-orders-smoke: AccessDenied", problems[0])
 
+    def test_reports_credentials_that_reach_no_account_with_the_fix_and_calls_nothing_else(self):
+        aws = FakeAws()
+        aws.fail["sts get-caller-identity"] = "Unable to locate credentials."
+        problems = run(aws)
+        self.assertEqual(len(problems), 1)
+        self.assertTrue(problems[0].startswith("cannot reach AWS with these credentials: Unable to locate credentials."))
+        self.assertIn("aws sso login --profile <profile>", problems[0])
+        self.assertEqual(aws.commands(), ["sts get-caller-identity"])
+
     def test_reports_a_failed_call_as_a_problem_of_its_function(self):
         aws = FakeAws()
         aws.fail["lambda invoke"] = "ResourceNotFoundException: Function not found"
@@ -290,6 +299,11 @@ class RunAwsTest(unittest.TestCase):
     def test_a_failed_call_raises_with_the_clis_message(self):
         with self.assertRaisesRegex(AwsError, "AccessDenied"):
             smoke_test.run_aws(["fail", "now"])
+
+    def test_a_missing_aws_cli_raises_naming_it(self):
+        with unittest.mock.patch.dict(os.environ, {"PATH": self.enterContext(tempfile.TemporaryDirectory())}):
+            with self.assertRaisesRegex(AwsError, "the AWS CLI \\(aws\\) is not installed"):
+                smoke_test.run_aws(["sts", "get-caller-identity"])
 
 
 if __name__ == "__main__":
