@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { layerFingerprintVariable, layerVersionParameterName } from '../lib/naming';
-import { baseConfig, buildApp, expectNoExportsOrImports, synthApp } from './helpers';
+import { baseConfig, expectNoExportsOrImports, synthApp } from './helpers';
 
 const { created, assembly } = synthApp();
 const config = baseConfig();
@@ -310,34 +310,4 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
   function fingerprintOf(layer: string): string {
     return created.pipelineStack.environments[index].layerStage.references.find((r) => r.name === layer)!.fingerprint;
   }
-});
-
-describe("an environment's own release alarms", () => {
-  const app = buildApp({
-    config: (c) => (c.environments[1].alarms = { errors: 5, throttles: 2, periodMinutes: 5, evaluationPeriods: 3 }),
-  });
-  const alarmsOf = (index: number) =>
-    app.pipelineStack.environments[index].functionStages.flatMap((s) =>
-      s.functionStacks.flatMap((stack) =>
-        Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')),
-      ),
-    );
-
-  test('set the thresholds, period and evaluation periods of that environment only', () => {
-    const prod = alarmsOf(1).map((a) => [
-      a.Properties.MetricName,
-      a.Properties.Threshold,
-      a.Properties.Period,
-      a.Properties.EvaluationPeriods,
-    ]);
-    expect(prod.length).toBeGreaterThan(0);
-    for (const [metric, threshold, period, evaluations] of prod) {
-      expect([threshold, period, evaluations]).toEqual([metric === 'Errors' ? 5 : 2, 300, 3]);
-    }
-    for (const alarm of alarmsOf(0)) {
-      expect([alarm.Properties.Threshold, alarm.Properties.Period, alarm.Properties.EvaluationPeriods]).toEqual([
-        1, 60, 1,
-      ]);
-    }
-  });
 });
