@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
- * `npm run build:layers [-- <layer> ...] [--architecture x86_64|arm64] [--force]`
+ * `npm run build:layers [-- <layer> ...] [--architecture x86_64|arm64] [--force] [--container [--engine <name>] [--image <ref>]]`
  *
  * Builds layers into `build/layers/<layer>` for the runtime and architecture each declares in cdk.json, skipping
  * a layer whose build is current; then checks what no single layer can: the size of each function with all its
  * layers, and modules that two layers of one function both ship. The pipeline's layer step runs this very command.
+ *
+ * `--container` runs pip inside the Lambda build image of each layer's runtime and architecture (Docker, Podman or
+ * Finch), for packages that publish no wheel for Lambda's platform; `--image` or LAYER_BUILD_IMAGE overrides the image.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { AppConfig, LayerConfig } from '../lib/config';
+import { CONTAINER_ENGINES, ContainerEngine, ContainerEngineError, findContainerEngine } from '../lib/container-engine';
 import { ARCHITECTURES } from '../lib/runtimes';
 import {
   buildLayer,
@@ -22,21 +26,42 @@ import { listTree } from '../lib/layer-fingerprint';
 import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/project-layout';
 import { loadProjectConfig, PROJECT_ROOT, runTool, UsageError } from './project';
 
-const USAGE = 'usage: npm run build:layers [-- <layer> ...] [--architecture x86_64|arm64] [--force]';
+const USAGE =
+  'usage: npm run build:layers [-- <layer> ...] [--architecture x86_64|arm64] [--force] ' +
+  `[--container [--engine ${CONTAINER_ENGINES.join('|')}] [--image <ref>]]`;
+
+/** The variable that overrides the build image of `--container` (as `--image` does). */
+const IMAGE_VARIABLE = 'LAYER_BUILD_IMAGE';
 
 interface Options {
   readonly names: string[];
   readonly architecture?: string;
   readonly force: boolean;
+  readonly container: boolean;
+  readonly engine?: string;
+  readonly image?: string;
 }
 
 function parseArgs(argv: string[]): Options {
   const names: string[] = [];
   let architecture: string | undefined;
   let force = false;
+  let container = false;
+  let engine: string | undefined;
+  let image: string | undefined;
+  const valueOf = (option: string, i: number) => {
+    const value = argv[i];
+    if (value === undefined || value.startsWith('-')) throw new UsageError(`${option} needs a value\n${USAGE}`);
+    return value;
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--force') force = true;
+    else if (arg === '--container') container = true;
+    else if (arg === '--engine') engine = valueOf(arg, ++i);
+    else if (arg.startsWith('--engine=')) engine = arg.slice('--engine='.length);
+    else if (arg === '--image') image = valueOf(arg, ++i);
+    else if (arg.startsWith('--image=')) image = arg.slice('--image='.length);
     else if (arg === '--architecture') architecture = argv[++i];
     else if (arg.startsWith('--architecture=')) architecture = arg.slice('--architecture='.length);
     else if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
@@ -46,7 +71,18 @@ function parseArgs(argv: string[]): Options {
   if (architecture !== undefined && !(ARCHITECTURES as readonly string[]).includes(architecture)) {
     throw new UsageError(`--architecture "${architecture}" is not one of ${ARCHITECTURES.join(', ')}\n${USAGE}`);
   }
-  return { names, architecture, force };
+  for (const [option, value] of [
+    ['--engine', engine],
+    ['--image', image],
+  ] as const) {
+    if (value !== undefined && !container) {
+      throw new UsageError(`${option} applies to container builds only. Fix: add --container.\n${USAGE}`);
+    }
+  }
+  if (engine !== undefined && !(CONTAINER_ENGINES as readonly string[]).includes(engine)) {
+    throw new UsageError(`--engine "${engine}" is not one of ${CONTAINER_ENGINES.join(', ')}\n${USAGE}`);
+  }
+  return { names, architecture, force, container, engine, image };
 }
 
 function selectLayers(config: AppConfig, options: Options): LayerConfig[] {
@@ -64,6 +100,10 @@ function selectLayers(config: AppConfig, options: Options): LayerConfig[] {
   );
 }
 
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
 function folderBytes(dir: string): number {
   return fs.existsSync(dir) ? listTree(dir).reduce((n, rel) => n + fs.statSync(path.join(dir, rel)).size, 0) : 0;
 }
@@ -78,13 +118,31 @@ runTool(async () => {
     return 0;
   }
 
+  let engine: ContainerEngine | undefined;
+  if (options.container) {
+    try {
+      engine = findContainerEngine({ requested: options.engine, pathEnv: process.env.PATH });
+    } catch (error) {
+      if (!(error instanceof ContainerEngineError)) throw error;
+      process.stderr.write(`\n${error.message}\n\n`);
+      return 1;
+    }
+  }
+  const container = engine && { engine, image: options.image ?? nonEmpty(process.env[IMAGE_VARIABLE]) };
+
   const results = new Map<string, BuildLayerResult>();
   const failures: string[] = [];
   for (const layer of layers) {
     try {
       results.set(
         layer.name,
-        await buildLayer(layer, { projectRoot: PROJECT_ROOT, force: options.force, python: process.env.PYTHON, log }),
+        await buildLayer(layer, {
+          projectRoot: PROJECT_ROOT,
+          force: options.force,
+          python: process.env.PYTHON,
+          container,
+          log,
+        }),
       );
     } catch (error) {
       if (!(error instanceof LayerBuildError)) throw error;

@@ -8,6 +8,14 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LayerConfig } from './config';
+import {
+  buildImageFor,
+  ContainerBuildOptions,
+  CONTAINER_PATHS,
+  containerPlatform,
+  containerRunArgv,
+  explainEngineFailure,
+} from './container-build';
 import { builtFingerprint, isIgnoredEntry, listTree, sourceFingerprint } from './layer-fingerprint';
 import { LayerManifest, LayerPackage, MANIFEST_FILE } from './layer-manifest';
 import { hasRequirements, layerFolderProblems, readManifest } from './layer-source';
@@ -16,7 +24,7 @@ import { pythonVersionOf } from './runtimes';
 import { manifestPlatform, pipPlatforms, unsupportedTargets } from './wheel-tags';
 
 /** Bumped whenever the builder's output for the same inputs changes: every layer is then rebuilt. */
-export const BUILDER_VERSION = '1';
+export const BUILDER_VERSION = '2';
 
 /** Lambda's limit on the unzipped size of a function and all its layers. */
 export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
@@ -52,6 +60,12 @@ export interface BuildLayerOptions {
    * @default LAMBDA_UNZIPPED_LIMIT_BYTES
    */
   readonly unzippedLimitBytes?: number;
+  /**
+   * Builds the packages inside the Lambda build image of the layer's runtime and architecture, where pip may build
+   * source distributions, instead of asking pip on this machine for Lambda's platform. Everything else is the same.
+   * @default a native build
+   */
+  readonly container?: ContainerBuildOptions;
 }
 
 /** What a build did. */
@@ -89,7 +103,10 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
   try {
     const python = path.join(tmp, 'python');
     const requirements = path.join(sourceDir, 'requirements.txt');
-    if (hasRequirements(requirements)) {
+    if (hasRequirements(requirements) && options.container) {
+      await containerPipInstall(layer, sourceDir, tmp, options.container, log);
+      fs.renameSync(path.join(tmp, 'site'), python);
+    } else if (hasRequirements(requirements)) {
       await pipInstall(layer, requirements, path.join(tmp, 'site'), options.python ?? 'python3', log);
       fs.renameSync(path.join(tmp, 'site'), python);
     } else {
@@ -99,7 +116,7 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
     normalize(python);
     copyOwnCode(layer.name, path.join(sourceDir, 'python'), python);
     const packages = checkDistributions(layer, python);
-    checkNoAbsolutePaths(layer.name, python, tmp);
+    checkNoAbsolutePaths(layer.name, python, options.container ? [tmp, CONTAINER_PATHS.out] : [tmp]);
     const files = listTree(python);
     const unzippedBytes = files.reduce((n, rel) => n + fs.statSync(path.join(python, rel)).size, 0);
     const limit = options.unzippedLimitBytes ?? LAMBDA_UNZIPPED_LIMIT_BYTES;
@@ -178,12 +195,78 @@ async function pipInstall(
     'off',
   ];
   log(`[${layer.name}] pip install -r layers/${layer.name}/requirements.txt for ${runtime} on ${platforms.join(', ')}`);
-  const { code, output } = await run(python, args, (line) => log(`[${layer.name}]   ${line}`));
+  const { code, output } = await run(python, args, (line) => log(`[${layer.name}]   ${line}`), {
+    cannotRun: (error) =>
+      new LayerBuildError(
+        layer.name,
+        `cannot run ${python}: ${error.message}. Fix: install Python 3 with pip, or set PYTHON.`,
+      ),
+  });
   if (code !== 0) throw new LayerBuildError(layer.name, explainPipFailure(output, runtime, platforms));
 }
 
-/** One paragraph out of pip's output: which package, which platform, what to do. */
-export function explainPipFailure(output: string, runtime: string, platforms: string[]): string {
+/**
+ * pip inside the build image of the layer's runtime and architecture, writing `<tmp>/site` through a mount; pip's
+ * own PIP_* variables pass through, with the folders and files they name mounted.
+ */
+async function containerPipInstall(
+  layer: LayerConfig,
+  sourceDir: string,
+  tmp: string,
+  container: ContainerBuildOptions,
+  log: (line: string) => void,
+) {
+  const runtime = layer.runtimes[0];
+  const architecture = layer.architectures[0];
+  const image = buildImageFor(runtime, container.image);
+  const env = container.env ?? process.env;
+  const user = container.user === undefined ? currentUser() : container.user === null ? undefined : container.user;
+  const { engine } = container;
+  const [command, ...args] = containerRunArgv({
+    engine,
+    image,
+    architecture,
+    layerDir: sourceDir,
+    outDir: tmp,
+    env,
+    user,
+  });
+  log(
+    `[${layer.name}] pip install -r layers/${layer.name}/requirements.txt for ${runtime} in ${image} ` +
+      `(${containerPlatform(architecture)}, ${engine.name})`,
+  );
+  const { code, output } = await run(command, args, (line) => log(`[${layer.name}]   ${line}`), {
+    env,
+    cannotRun: (error) =>
+      new LayerBuildError(
+        layer.name,
+        `cannot run ${engine.name} (${command}): ${error.message}. Fix: check that ${engine.name} is installed and runs.`,
+      ),
+  });
+  if (code !== 0) {
+    throw new LayerBuildError(
+      layer.name,
+      explainEngineFailure(output, code, { engine, image, architecture }) ??
+        explainPipFailure(output, runtime, [containerPlatform(architecture)], { image }),
+    );
+  }
+}
+
+/** The user who runs the build, so that what the container writes is theirs (undefined where ids do not exist). */
+function currentUser(): { uid: number; gid: number } | undefined {
+  return process.getuid && process.getgid ? { uid: process.getuid(), gid: process.getgid() } : undefined;
+}
+
+/**
+ * One paragraph out of pip's output: which package, which platform, what to do. `container` says pip ran inside
+ * that build image, where it may build from source.
+ */
+export function explainPipFailure(
+  output: string,
+  runtime: string,
+  platforms: string[],
+  container?: { readonly image: string },
+): string {
   const target = `${runtime} (CPython ${pythonVersionOf(runtime)}) on ${platforms.join(' / ')}`;
   const invalid = /Invalid requirement: '?([^'\n]*)'?/.exec(output);
   if (invalid) {
@@ -201,6 +284,29 @@ export function explainPipFailure(output: string, runtime: string, platforms: st
     );
   }
   const missing = /No matching distribution found for ([^\s]+)/.exec(output);
+  const lastError = output
+    .split('\n')
+    .filter((l) => l.startsWith('ERROR:'))
+    .pop();
+  if (container) {
+    if (missing) {
+      return (
+        `no distribution of ${missing[1]}, wheel or source, fits ${target} in ${container.image}. ` +
+        'Fix: check the name and version, and PIP_INDEX_URL / PIP_FIND_LINKS (to build a source distribution, its build ' +
+        'requirements, such as setuptools, must be found there too).'
+      );
+    }
+    const failed =
+      /Failed building wheel for ([^\s]+)/.exec(output)?.[1] ??
+      /Failed to build (?:installable wheels for some pyproject\.toml based projects )?\(?([^\s)]+)/.exec(output)?.[1];
+    if (failed || /subprocess-exited-with-error|metadata-generation-failed/.test(output)) {
+      return (
+        `pip could not build ${failed ?? 'a package'} from source in ${container.image}` +
+        `${lastError ? ` (${lastError.replace(/^ERROR:\s*/, '')})` : ''}. Fix: read pip's output above; a package that ` +
+        "compiles may need tools or libraries the image lacks (use an --image that has them), or pin a version that publishes a wheel for Lambda's platform."
+      );
+    }
+  }
   if (missing) {
     return (
       `no wheel of ${missing[1]} fits ${target}. The layer is built for Lambda, so only binary wheels for that platform can be used. ` +
@@ -208,10 +314,6 @@ export function explainPipFailure(output: string, runtime: string, platforms: st
       'or, if your index serves them, check PIP_INDEX_URL / PIP_FIND_LINKS.'
     );
   }
-  const lastError = output
-    .split('\n')
-    .filter((l) => l.startsWith('ERROR:'))
-    .pop();
   return `pip failed${lastError ? `: ${lastError.replace(/^ERROR:\s*/, '')}` : ''}. Fix: run the pip command above by hand to see why.`;
 }
 
@@ -234,6 +336,27 @@ function normalize(dir: string) {
   // Console scripts carry the absolute path of the interpreter that ran pip; Lambda never runs them.
   fs.rmSync(path.join(dir, 'bin'), { recursive: true, force: true });
   walk(dir);
+  pruneRecords(dir);
+}
+
+/**
+ * Drops from each installed distribution's RECORD the files the layer does not ship (console scripts, install
+ * records): their hashes hold the path of the interpreter that ran pip, so two machines would build two RECORDs.
+ */
+function pruneRecords(dir: string) {
+  for (const entry of fs.readdirSync(dir).filter((n) => n.endsWith('.dist-info'))) {
+    const record = path.join(dir, entry, 'RECORD');
+    if (!fs.existsSync(record)) continue;
+    const lines = fs.readFileSync(record, 'utf8').split('\n');
+    const kept = lines.filter((line) => {
+      if (line === '') return true;
+      const quoted = /^"((?:[^"]|"")*)"/.exec(line);
+      const file = quoted ? quoted[1].replace(/""/g, '"') : line.split(',')[0];
+      const full = path.resolve(dir, file);
+      return full.startsWith(dir + path.sep) && fs.existsSync(full);
+    });
+    if (kept.length !== lines.length) fs.writeFileSync(record, kept.join('\n'));
+  }
 }
 
 /** The layer's own modules go beside the packages; one that has a package's name would shadow it. */
@@ -299,9 +422,12 @@ function readKeyValues(file: string): Map<string, string[]> {
 }
 
 /** A build that mentions the folder it was built in would differ from a build made anywhere else. */
-function checkNoAbsolutePaths(layer: string, python: string, buildDir: string) {
-  const needle = Buffer.from(buildDir);
-  const offenders = listTree(python).filter((rel) => fs.readFileSync(path.join(python, rel)).includes(needle));
+function checkNoAbsolutePaths(layer: string, python: string, buildDirs: readonly string[]) {
+  const needles = buildDirs.map((d) => Buffer.from(d));
+  const offenders = listTree(python).filter((rel) => {
+    const bytes = fs.readFileSync(path.join(python, rel));
+    return needles.some((n) => bytes.includes(n));
+  });
   if (offenders.length > 0) {
     throw new LayerBuildError(
       layer,
@@ -391,9 +517,10 @@ function run(
   command: string,
   args: string[],
   onLine: (line: string) => void,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly cannotRun: (error: Error) => LayerBuildError },
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let pending = '';
     const take = (chunk: Buffer) => {
@@ -405,14 +532,7 @@ function run(
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
-    child.on('error', (error) =>
-      reject(
-        new LayerBuildError(
-          '?',
-          `cannot run ${command}: ${error.message}. Fix: install Python 3 with pip, or set PYTHON.`,
-        ),
-      ),
-    );
+    child.on('error', (error) => reject(options.cannotRun(error)));
     child.on('close', (code) => {
       if (pending.trim() !== '') onLine(pending);
       resolve({ code: code ?? 1, output });
