@@ -10,12 +10,13 @@ import { pascalCase, smokeTestRunnerRoleName } from '../lib/naming';
 import type { Architecture } from '../lib/runtimes';
 import { AccessLogsBucket } from './access-logs';
 import { PipelineNotifications } from './notifications';
+import { ChangeReviewStep } from './change-review-step';
 import { createEnvironmentStages, EnvironmentStages } from './environment-stages';
 import { secureCrossRegionSupport } from './cross-region-support';
 import { PipelineHardening } from './pipeline-hardening';
 import { LayerBuildStep } from './layer-build-step';
 import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
-import { promotionApproval } from './promotion-approval';
+import { PromotionApproval } from './promotion-approval';
 import { SmokeTestStep } from './smoke-test-step';
 import { pipelineSource } from './source';
 import { SynthStep, synthArchitecture } from './synth-step';
@@ -85,10 +86,11 @@ export class PipelineStack extends Stack {
       );
     }
 
+    const synth = new SynthStep('Synth', { input: source, architecture, layerBuilds });
     this.pipeline = new CodePipeline(this, 'Pipeline', {
       pipelineName: `${config.appName}-pipeline`,
       pipelineType: codepipeline.PipelineType.V2,
-      synth: new SynthStep('Synth', { input: source, architecture, layerBuilds }),
+      synth,
       selfMutation: true,
       cliVersion: props.cliVersion,
       crossAccountKeys: true,
@@ -111,10 +113,18 @@ export class PipelineStack extends Stack {
     });
 
     this.environments = createEnvironmentStages(this, { ...props, maxStacksPerWave: MAX_STACKS_PER_WAVE });
-    for (const { environment, layerStage, functionWaves } of this.environments) {
-      this.pipeline.addStage(layerStage, {
-        pre: environment.requiresApproval ? [promotionApproval(environment, source)] : [],
-      });
+    for (const { environment, layerStage, functionStages, functionWaves } of this.environments) {
+      const pre = [];
+      if (environment.requiresApproval) {
+        const review = new ChangeReviewStep('ReviewChanges', {
+          input: synth,
+          environment,
+          stages: [layerStage, ...functionStages],
+          cliVersion: props.cliVersion,
+        });
+        pre.push(review, new PromotionApproval(environment, source, review));
+      }
+      this.pipeline.addStage(layerStage, { pre });
       const smokeTestRunner = new iam.Role(this, `SmokeTestRunner-${pascalCase(environment.name)}`, {
         roleName: smokeTestRunnerRoleName(config.appName, environment.name),
         assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),

@@ -166,9 +166,14 @@ describe('the pipeline', () => {
     expect(devFunctions.Name).toBe('Dev-Functions');
     expect([...devFunctions.Actions].sort((a, b) => b.RunOrder - a.RunOrder)[0].Name).toBe('SmokeTest');
     const prodLayers = stages.find((s) => s.Name === 'Prod-Layers')!;
-    const first = [...prodLayers.Actions].sort((a, b) => a.RunOrder - b.RunOrder)[0];
-    expect(first).toMatchObject({ Name: 'PromoteToProd', ActionTypeId: { Category: 'Approval', Provider: 'Manual' } });
-    expect(first.Configuration!.CustomData).toMatch(
+    const [review, approval] = [...prodLayers.Actions].sort((a, b) => a.RunOrder - b.RunOrder);
+    expect(review).toMatchObject({ Name: 'ReviewChanges', ActionTypeId: { Category: 'Build', Provider: 'CodeBuild' } });
+    expect(approval).toMatchObject({
+      Name: 'PromoteToProd',
+      ActionTypeId: { Category: 'Approval', Provider: 'Manual' },
+    });
+    expect(approval.RunOrder).toBeGreaterThan(review.RunOrder);
+    expect(approval.Configuration!.CustomData).toMatch(
       /^Promote commit #\{.*CommitId\} to prod \(account 333333333333, eu-west-1\)/,
     );
     expect(
@@ -456,7 +461,13 @@ describe('a third environment in another region and another account', () => {
       );
       expect((deploy as any).Region).toBe('us-east-1');
     }
-    expect(stages.find((s) => s.Name === 'Us-Layers')!.Actions[0].ActionTypeId.Category).toBe('Approval');
+    const usLayers = stages.find((s) => s.Name === 'Us-Layers')!.Actions;
+    expect(usLayers.map((a) => [a.Name, a.RunOrder])).toEqual([
+      ['ReviewChanges', 1],
+      ['PromoteToUs', 2],
+      ['SharedLayers.Prepare', 3],
+      ['SharedLayers.Deploy', 4],
+    ]);
   });
 });
 

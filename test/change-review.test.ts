@@ -1,0 +1,180 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import {
+  changeReviewCommands,
+  REVIEW_BROADENS,
+  REVIEW_DESTRUCTIVE,
+  REVIEW_ROUTINE,
+} from '../pipeline/change-review-step';
+import { synthApp, tempDir } from './helpers';
+
+const CLI_VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'))
+  .devDependencies['aws-cdk'];
+
+// Two environments after dev ask for approval; `prod-eu` is the one whose stage names come closest to prod's.
+const { created, assembly } = synthApp({
+  config: (c) => {
+    c.environments.push({
+      name: 'prod-eu',
+      account: '444444444444',
+      region: 'eu-central-1',
+      requiresApproval: true,
+      deployment: 'Canary10Percent5Minutes',
+    });
+  },
+});
+const template = Template.fromStack(created.pipelineStack);
+const resources = template.toJSON().Resources;
+const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
+const stages: { Name: string; Actions: any[] }[] = pipeline.Properties.Stages;
+
+function reviewOf(env: string) {
+  const actions = stages.find((s) => s.Name === `${env}-Layers`)!.Actions;
+  const review = actions.find((a) => a.Name === 'ReviewChanges');
+  const approval = actions.find((a) => a.ActionTypeId.Category === 'Approval');
+  return { actions, review, approval };
+}
+
+function projectOf(action: any) {
+  return resources[action.Configuration.ProjectName.Ref].Properties;
+}
+
+describe('the change review before an approval', () => {
+  test.each([
+    ['Prod', '333333333333', 'eu-west-1'],
+    ['ProdEu', '444444444444', 'eu-central-1'],
+  ])('%s: reviews the cloud assembly first; the approval carries its summary and links to its diff', (env) => {
+    const { review, approval } = reviewOf(env);
+    expect(review.ActionTypeId).toMatchObject({ Category: 'Build', Provider: 'CodeBuild' });
+    expect(review.InputArtifacts).toEqual([{ Name: 'Synth_Output' }]);
+    expect(approval.RunOrder).toBeGreaterThan(review.RunOrder);
+    expect(approval.Configuration.CustomData).toContain(`#{${review.Namespace}.REVIEW_SUMMARY}`);
+    expect(approval.Configuration.ExternalEntityLink).toBe(`#{${review.Namespace}.REVIEW_LINK}`);
+    const buildspec = JSON.parse(projectOf(review).Source.BuildSpec);
+    expect(buildspec.env['exported-variables'].sort()).toEqual(['REVIEW_LINK', 'REVIEW_SUMMARY']);
+    expect(buildspec.phases.install.commands).toEqual([`npm install -g aws-cdk@${CLI_VERSION}`]);
+    expect(buildspec.phases.build.commands).toEqual(changeReviewCommands(`PipelineStack/${env}-*/*`));
+    // Every deploy of the environment comes after its approval.
+    const prepare = reviewOf(env).actions.filter((a) => a.ActionTypeId.Category === 'Deploy');
+    for (const action of prepare) expect(action.RunOrder).toBeGreaterThan(approval.RunOrder);
+  });
+
+  test('an environment without requiresApproval has neither review nor approval', () => {
+    const { review, approval } = reviewOf('Dev');
+    expect([review, approval]).toEqual([undefined, undefined]);
+  });
+
+  test.each([
+    ['Prod', '333333333333', 'eu-west-1'],
+    ['ProdEu', '444444444444', 'eu-central-1'],
+  ])("%s: its role may assume only the environment's read-only lookup role", (env, account, region) => {
+    const roleArn = projectOf(reviewOf(env).review).ServiceRole['Fn::GetAtt'][0];
+    const policy = Object.values(resources).find(
+      (r: any) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleArn),
+    ) as any;
+    const assumes = policy.Properties.PolicyDocument.Statement.filter((s: any) =>
+      [s.Action].flat().some((a: string) => a.startsWith('sts:')),
+    );
+    expect(assumes).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role/cdk-hnb659fds-lookup-role-${account}-${region}`],
+          ],
+        },
+      },
+    ]);
+  });
+
+  test("its selector picks every stack of the environment and no other's, as the pinned CLI reads it", () => {
+    const cli = path.join(__dirname, '..', 'node_modules', '.bin', 'cdk');
+    const listed = (selector: string) =>
+      execFileSync(cli, ['ls', '-a', assembly.directory, '--no-notices', selector], {
+        encoding: 'utf8',
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')[0])
+        .sort();
+    for (const env of ['Prod', 'ProdEu']) {
+      const expected = assembly.stacksRecursively
+        .map((s) => s.hierarchicalId)
+        .filter((id) => id.startsWith(`PipelineStack/${env}-`))
+        .sort();
+      expect(expected.length).toBeGreaterThan(2);
+      expect(listed(`PipelineStack/${env}-*/*`)).toEqual(expected);
+    }
+  });
+});
+
+describe('the review commands, run in a shell as CodeBuild runs them', () => {
+  const bin = tempDir('fake-cdk-');
+  // A stand-in `cdk`: prints its arguments; each kind of diff exits as the test says.
+  fs.writeFileSync(
+    path.join(bin, 'cdk'),
+    [
+      '#!/bin/sh',
+      'echo "cdk $*"',
+      'case "$*" in',
+      '  *--security-only*) exit "${BROADENING:-0}" ;;',
+      '  *destructive*) exit "${DESTRUCTIVE:-0}" ;;',
+      '  *) exit "${DIFF:-0}" ;;',
+      'esac',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+
+  /** Runs the commands in one `sh`, stopping at the first failure as CodeBuild does; returns the exports. */
+  function run(exits: Record<string, string>) {
+    const script = [
+      ...changeReviewCommands('PipelineStack/Prod-*/*').map((c) => `${c} || exit $?`),
+      'echo "LINK=$REVIEW_LINK"',
+      'echo "SUMMARY=$REVIEW_SUMMARY"',
+    ].join('\n');
+    const result = spawnSync('sh', ['-c', script], {
+      cwd: tempDir('review-'),
+      encoding: 'utf8',
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        CODEBUILD_BUILD_ARN: 'arn:aws:codebuild:eu-west-1:111111111111:build/ReviewChanges-AbC123:0f1e2d3c-aaaa-bbbb',
+        ...exits,
+      },
+    });
+    const value = (name: string) => result.stdout.match(new RegExp(`^${name}=(.*)$`, 'm'))?.[1];
+    return { status: result.status, stdout: result.stdout, link: value('LINK'), summary: value('SUMMARY') };
+  }
+
+  test('print the full diff of every stack of the environment, read-only, and link to the build', () => {
+    const { status, stdout, link, summary } = run({});
+    expect(status).toBe(0);
+    expect(stdout).toContain(
+      'cdk diff -a . --method template --exclusively --no-notices --fail-on never PipelineStack/Prod-*/*',
+    );
+    expect(link).toBe(
+      'https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/111111111111/projects/ReviewChanges-AbC123/build/ReviewChanges-AbC123:0f1e2d3c-aaaa-bbbb/?region=eu-west-1',
+    );
+    expect(summary).toBe(REVIEW_ROUTINE);
+  });
+
+  test.each([
+    [{ BROADENING: '1' }, REVIEW_BROADENS],
+    [{ DESTRUCTIVE: '1' }, REVIEW_DESTRUCTIVE],
+    [{ BROADENING: '1', DESTRUCTIVE: '1' }, `${REVIEW_BROADENS} ${REVIEW_DESTRUCTIVE}`],
+  ])('say in the summary what the approver must look at (%o)', (exits, expected) => {
+    const { status, summary } = run(exits);
+    expect([status, summary]).toEqual([0, expected]);
+  });
+
+  test('fail the step, so nothing can be approved, when the deployed stacks cannot be read', () => {
+    const { status, summary } = run({ DIFF: '1' });
+    expect(status).toBe(1);
+    expect(summary).toBeUndefined();
+  });
+});
