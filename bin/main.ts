@@ -10,6 +10,7 @@ import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../
 import { ConfigError } from '../lib/config-error';
 import { resolveLayerContents, STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
 import { appTags } from '../lib/naming';
+import { stagePermissionsBoundary } from '../lib/permissions-boundary';
 import { SANDBOX_CONTEXT_KEY, SandboxStage, sandboxEnvironment, sandboxStageId } from '../lib/sandbox-stage';
 import { PipelineStack } from '../pipeline/pipeline-stack';
 import { PROJECT_ROOT } from './project';
@@ -74,7 +75,13 @@ export function createSandboxApp(options: CreateAppOptions = {}): CreatedSandbox
 
 function sandboxApp({ app, projectRoot, config, layers }: AppInputs): CreatedSandboxApp {
   const environment = sandboxEnvironment(config, app.node.tryGetContext(SANDBOX_CONTEXT_KEY));
-  const sandbox = new SandboxStage(app, sandboxStageId(environment), { config, environment, layers, projectRoot });
+  const sandbox = new SandboxStage(app, sandboxStageId(environment), {
+    config,
+    environment,
+    layers,
+    projectRoot,
+    permissionsBoundary: stagePermissionsBoundary(config),
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, sandbox };
 }

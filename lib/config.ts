@@ -180,7 +180,26 @@ export interface AppConfig {
    * @default - the first environment's account and region
    */
   readonly sandbox?: SandboxConfig;
+  /**
+   * The name of the IAM policy that bounds every role the environments' and sandboxes' stacks create (their
+   * permissions boundary). It may hold `${AWS::AccountId}`, `${AWS::Region}`, `${AWS::Partition}` and `${Qualifier}`,
+   * so one name fits every account, like the boundary `cdk bootstrap --example-permissions-boundary` creates.
+   * @default - no boundary
+   */
+  readonly permissionsBoundary?: string;
 }
+
+/** The boundary `cdk bootstrap --example-permissions-boundary` creates in each account and region. */
+export const CDK_EXAMPLE_PERMISSIONS_BOUNDARY =
+  'cdk-${Qualifier}-permissions-boundary-${AWS::AccountId}-${AWS::Region}';
+
+/** The placeholders a permissions boundary's name may hold, each with the longest value it can take. */
+const BOUNDARY_PLACEHOLDERS: Record<string, number> = {
+  '${AWS::AccountId}': 12,
+  '${AWS::Region}': 14,
+  '${AWS::Partition}': 10,
+  '${Qualifier}': 10,
+};
 
 /** The account and region of developers' sandboxes. */
 export interface SandboxConfig {
@@ -244,11 +263,20 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   const layers = parseLayers(c, r.layers, options.projectRoot);
   const functions = parseFunctions(c, r.functions, layers, options.projectRoot);
   const sandbox = parseSandbox(c, r.sandbox);
+  const permissionsBoundary = parsePermissionsBoundary(c, r.permissionsBoundary);
   unconfiguredFolders(c, options.projectRoot, 'layers', declaredKeys(r.layers));
   unconfiguredFolders(c, options.projectRoot, 'lambda', declaredKeys(r.functions));
 
   c.throwIfAny();
-  return { appName: appName!, pipeline: pipeline!, environments, layers, functions, ...(sandbox ? { sandbox } : {}) };
+  return {
+    appName: appName!,
+    pipeline: pipeline!,
+    environments,
+    layers,
+    functions,
+    ...(sandbox ? { sandbox } : {}),
+    ...(permissionsBoundary ? { permissionsBoundary } : {}),
+  };
 }
 
 function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefined {
@@ -491,6 +519,31 @@ function parseSandbox(c: Checker, raw: unknown): SandboxConfig | undefined {
   const account = c.account(s.account, 'config.sandbox.account');
   const region = c.region(s.region, 'config.sandbox.region');
   return account && region ? { account, region } : undefined;
+}
+
+function parsePermissionsBoundary(c: Checker, raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  const at = 'config.permissionsBoundary';
+  const fix =
+    `write the name of an IAM policy (letters, digits and +=,.@_-, at most 128 characters once its placeholders ` +
+    `${Object.keys(BOUNDARY_PLACEHOLDERS).join(', ')} are filled in), such as "${CDK_EXAMPLE_PERMISSIONS_BOUNDARY}", or leave it out`;
+  if (typeof raw !== 'string') {
+    c.problem(at, raw, 'is not a text', fix);
+    return undefined;
+  }
+  let longest = raw;
+  for (const [placeholder, length] of Object.entries(BOUNDARY_PLACEHOLDERS))
+    longest = longest.split(placeholder).join('x'.repeat(length));
+  const unknown = longest.match(/\$\{[^}]*\}/);
+  if (unknown) {
+    c.problem(at, raw, `holds the unknown placeholder ${unknown[0]}`, fix);
+    return undefined;
+  }
+  if (!/^[\w+=,.@-]+$/.test(longest) || longest.length > 128) {
+    c.problem(at, raw, 'is not a valid IAM policy name', fix);
+    return undefined;
+  }
+  return raw;
 }
 
 /**

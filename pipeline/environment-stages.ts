@@ -4,6 +4,7 @@ import { FunctionStage, functionStacksOf } from '../lib/function-stage';
 import { LayerStage } from '../lib/layer-stage';
 import type { LayerContent } from '../lib/layer-source';
 import { functionStackName, pascalCase } from '../lib/naming';
+import { stagePermissionsBoundary } from '../lib/permissions-boundary';
 
 /** The stages of one environment, in deployment order: the layer stage, then the function stages in waves. */
 export interface EnvironmentStages {
@@ -50,6 +51,7 @@ export function createEnvironmentStages(scope: Construct, props: EnvironmentStag
       environment,
       layers: props.layers,
       env,
+      permissionsBoundary: stagePermissionsBoundary(props.config),
     });
     const functionStages = stacks.map(
       ([stackName, functions]) =>
@@ -60,6 +62,7 @@ export function createEnvironmentStages(scope: Construct, props: EnvironmentStag
           projectRoot: props.projectRoot,
           pipelineAccount: props.config.pipeline.account,
           env,
+          permissionsBoundary: stagePermissionsBoundary(props.config),
         }),
     );
     const waveCount = Math.ceil(functionStages.length / size);
