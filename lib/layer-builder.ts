@@ -19,6 +19,7 @@ import {
 import { builtFingerprint, isIgnoredEntry, listTree, sourceFingerprint } from './layer-fingerprint';
 import { LayerManifest, LayerPackage, MANIFEST_FILE } from './layer-manifest';
 import { hasRequirements, layerFolderProblems, readManifest } from './layer-source';
+import { explainHashProblems, parseHashProblems } from './pip-hashes';
 import { layerBuildDir, layersBuildRoot, layerSourceDir } from './project-layout';
 import { pythonVersionOf } from './runtimes';
 import { manifestPlatform, pipPlatforms, unsupportedTargets } from './wheel-tags';
@@ -268,6 +269,13 @@ export function explainPipFailure(
   container?: { readonly image: string },
 ): string {
   const target = `${runtime} (CPython ${pythonVersionOf(runtime)}) on ${platforms.join(' / ')}`;
+  const hashes = parseHashProblems(output);
+  if (hashes) {
+    return explainHashProblems(hashes, {
+      pythonVersion: pythonVersionOf(runtime),
+      platforms: container ? undefined : platforms,
+    });
+  }
   const invalid = /Invalid requirement: '?([^'\n]*)'?/.exec(output);
   if (invalid) {
     return `requirements.txt has a line pip cannot read: "${invalid[1]}". Fix: write one requirement per line, e.g. "orjson==3.10.15".`;

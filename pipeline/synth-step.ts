@@ -3,6 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
 import type { Architecture } from '../lib/runtimes';
+import { dependencyAuditCommands } from './dependency-audit';
 import { LAYER_BUILD_CACHE, LAYER_BUILD_IMAGES, layerBuildSpec, type LayerBuildStep } from './layer-build-step';
 
 /** Props of {@link SynthStep}. */
@@ -24,7 +25,7 @@ export function layerBuildMount(architecture: Architecture): string {
 
 /**
  * Builds the layers of its own architecture (the layer build's own commands), takes those the other architectures'
- * builds made, runs every unit test, and synthesizes in strict mode with the built layers: a failing test, or a
+ * builds made, audits the dependencies (npm's and the layers'), runs every unit test, and synthesizes in strict mode with the built layers: a failing test, or a
  * layer that was not built, stops the pipeline before anything deploys.
  */
 export class SynthStep extends CodeBuildStep {
@@ -38,6 +39,7 @@ export class SynthStep extends CodeBuildStep {
       env: { LAYER_ARCHITECTURE: props.architecture },
       commands: [
         ...others.map((a) => `cp -R ${layerBuildMount(a)}/. build/layers/`),
+        ...dependencyAuditCommands(),
         'npm test',
         `npx cdk synth -c ${STRICT_LAYERS_CONTEXT_KEY}=true`,
       ],

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { dependencyAuditCommands } from '../pipeline/dependency-audit';
 import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
 import { CODEBUILD_NODEJS_VERSION, MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
 import { buildApp, copyProject, FIXTURE_PIPELINE_STAGES } from './helpers';
@@ -107,9 +108,10 @@ describe('the pipeline', () => {
     expect(buildspec.env).toEqual(layerBuildspec.env);
     expect(buildspec.cache.paths).toEqual(['/root/.cache/pip/**/*', '/root/.npm/**/*']);
     expect(project.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
-    // The layer build's own commands first, then the tests, then the strict synth.
+    // The layer build's own commands first, then the dependency audits, the tests, and the strict synth.
     expect(buildspec.phases.build.commands).toEqual([
       ...layerBuildspec.phases.build.commands,
+      ...dependencyAuditCommands(),
       'npm test',
       'npx cdk synth -c strictLayers=true',
     ]);
