@@ -10,6 +10,7 @@ import { CONFIG_CONTEXT_KEY } from '../lib/config';
 import type { FunctionStack } from '../lib/function-stack';
 import { HTTP_API_THROTTLE } from '../lib/http-api';
 import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
+import { smokeTestSpec } from '../lib/smoke-test-spec';
 import { SERVICES as FIXTURE_SERVICES } from './fixtures/project/lib/services';
 import { baseConfig, buildApp, cdkJsonContext, configErrorOf, FIXTURE_ROOT } from './helpers';
 
@@ -128,6 +129,22 @@ describe('HTTP routes', () => {
         ],
       },
     });
+  });
+});
+
+describe("the smoke test's view of the routes", () => {
+  test('its spec lists each route of a stack with the output of the API URL; a stack without routes has none', () => {
+    const spec = smokeTestSpec(dev.environment, [orders, reports]);
+    expect(spec.targets[0].api).toEqual({
+      output: 'HttpApiUrl',
+      routes: [
+        { function: 'price-order', method: 'POST', path: '/orders', authorization: 'iam' },
+        { function: 'price-order', method: 'GET', path: '/orders/{id}', authorization: 'iam' },
+        { function: 'health-check', method: 'GET', path: '/health', authorization: 'none' },
+      ],
+    });
+    expect(ordersJson.Outputs[spec.targets[0].api!.output]).toBeDefined();
+    expect(spec.targets[1].api).toBeUndefined();
   });
 });
 
