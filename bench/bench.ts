@@ -471,6 +471,10 @@ function scaledProject(count: number, scratch: Scratch): string {
       description: `Copy ${i} of ${TEMPLATE_FUNCTION}`,
       stack: `stack-${Math.floor(i / 10)}`,
       layers: [LAYER],
+      // Its routes, each copy on a path of its own: two functions of one stack may not claim the same route.
+      ...(Array.isArray(template.http)
+        ? { http: template.http.map((r: any) => ({ ...r, route: `${String(r.route).split(' ')[0]} /${name}` })) }
+        : {}),
     };
   }
   for (const name of Object.keys(original)) fs.rmSync(path.join(lambdaDir, name), { recursive: true, force: true });

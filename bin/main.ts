@@ -11,6 +11,8 @@ import { ConfigError } from '../lib/config-error';
 import { resolveLayerContents, STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
 import { appTags } from '../lib/naming';
 import { stagePermissionsBoundary } from '../lib/permissions-boundary';
+import { SERVICES_MODULE, type Services } from '../lib/service';
+import { SERVICES } from '../lib/services';
 import { SANDBOX_CONTEXT_KEY, SandboxStage, sandboxEnvironment, sandboxStageId } from '../lib/sandbox-stage';
 import { PipelineStack } from '../pipeline/pipeline-stack';
 import { PROJECT_ROOT } from './project';
@@ -24,6 +26,11 @@ export interface CreateAppOptions extends AppProps {
    * @default - today
    */
   readonly today?: Date;
+  /**
+   * The service modules, by stack name.
+   * @default SERVICES - the registry of `lib/services/index.ts`
+   */
+  readonly services?: Services;
 }
 
 /** The app and its one top-level stack. */
@@ -41,11 +48,12 @@ export function createApp(options: CreateAppOptions = {}): CreatedApp {
   return pipelineApp(appInputs(options));
 }
 
-function pipelineApp({ app, projectRoot, today, config, layers }: AppInputs): CreatedApp {
+function pipelineApp({ app, projectRoot, today, config, layers, services }: AppInputs): CreatedApp {
   const pipelineStack = new PipelineStack(app, 'PipelineStack', {
     config,
     layers,
     projectRoot,
+    services,
     cliVersion: cdkCliVersion(),
     env: { account: config.pipeline.account, region: config.pipeline.region },
     tags: appTags(config.appName),
@@ -73,7 +81,7 @@ export function createSandboxApp(options: CreateAppOptions = {}): CreatedSandbox
   return sandboxApp(appInputs(options));
 }
 
-function sandboxApp({ app, projectRoot, config, layers }: AppInputs): CreatedSandboxApp {
+function sandboxApp({ app, projectRoot, config, layers, services }: AppInputs): CreatedSandboxApp {
   const environment = sandboxEnvironment(config, app.node.tryGetContext(SANDBOX_CONTEXT_KEY));
   const sandbox = new SandboxStage(app, sandboxStageId(environment), {
     config,
@@ -81,6 +89,7 @@ function sandboxApp({ app, projectRoot, config, layers }: AppInputs): CreatedSan
     layers,
     projectRoot,
     permissionsBoundary: stagePermissionsBoundary(config),
+    services,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, sandbox };
@@ -93,10 +102,15 @@ function appInputs(options: CreateAppOptions) {
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
   const app = new App(options);
   const today = options.today ?? new Date();
-  const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), { projectRoot, today });
+  const services = options.services ?? SERVICES;
+  const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), {
+    projectRoot,
+    today,
+    services: { module: SERVICES_MODULE, stacks: Object.keys(services) },
+  });
   const strict = parseStrict(app.node.tryGetContext(STRICT_LAYERS_CONTEXT_KEY));
   const layers = resolveLayerContents(config.layers, { projectRoot, strict });
-  return { app, projectRoot, today, config, layers };
+  return { app, projectRoot, today, config, layers, services };
 }
 
 /** The exact CDK CLI version the project pins: the pipeline runs the same one. */

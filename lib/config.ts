@@ -18,6 +18,7 @@ import {
 import { layerFolderProblems } from './layer-source';
 import { functionCodeDir } from './project-layout';
 import { ARCHITECTURES, Architecture, newestSupportedRuntime, PYTHON_RUNTIMES, runtimeStatus } from './runtimes';
+import { parseServiceSettings, routeConflicts, RoutedFunction, SERVICE_KEYS, ServiceSettings } from './service-config';
 
 /** The key of the project's settings in `cdk.json`'s `context`. */
 export const CONFIG_CONTEXT_KEY = 'config';
@@ -144,15 +145,15 @@ export interface LayerConfig {
   readonly architectures: readonly Architecture[];
 }
 
-/** One function under `lambda/<name>`. */
-export interface FunctionConfig {
+/** One function under `lambda/<name>`, with what calls it and how it runs in production ({@link ServiceSettings}). */
+export interface FunctionConfig extends ServiceSettings {
   readonly name: string;
   /** The function stack (one CloudFormation stack per environment) that holds the function. */
   readonly stack: string;
   readonly description: string;
   /** Names of the layers the function uses, in the order Lambda applies them. */
   readonly layers: readonly string[];
-  /** @default python3.13 */
+  /** @default python3.14, the newest Python runtime Lambda supports */
   readonly runtime: string;
   /** @default arm64 */
   readonly architecture: Architecture;
@@ -209,7 +210,7 @@ export interface SandboxConfig {
 
 /** Defaults of the settings a function may leave out. */
 export const FUNCTION_DEFAULTS = {
-  runtime: 'python3.13',
+  runtime: 'python3.14',
   architecture: 'arm64' as Architecture,
   handler: 'handler.handler',
   memorySize: 256,
@@ -243,6 +244,12 @@ export interface ParseConfigOptions {
    * @default - today
    */
   readonly today?: Date;
+  /**
+   * The stacks the service registry has a module for (see `lib/service.ts`): each must be a function stack of the
+   * configuration.
+   * @default - none checked
+   */
+  readonly services?: { readonly module: string; readonly stacks: readonly string[] };
 }
 
 /**
@@ -262,6 +269,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   const environments = parseEnvironments(c, r.environments);
   const layers = parseLayers(c, r.layers, options.projectRoot);
   const functions = parseFunctions(c, r.functions, layers, options.projectRoot);
+  if (options.services) unknownServiceStacks(c, options.services, r.functions);
   const sandbox = parseSandbox(c, r.sandbox);
   const permissionsBoundary = parsePermissionsBoundary(c, r.permissionsBoundary);
   unconfiguredFolders(c, options.projectRoot, 'layers', declaredKeys(r.layers));
@@ -661,11 +669,13 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
   }
   const layerByName = new Map(layers.map((l) => [l.name, l]));
   const out: FunctionConfig[] = [];
+  const routed: RoutedFunction[] = [];
   for (const [name, value] of Object.entries(functions)) {
     const at = `config.functions.${name}`;
     const validName = c.name(name, `${at} (the function name)`, 40);
     const f = c.object(value, at, 'each function is an object { "stack", "layers", ... }');
     if (!f) continue;
+    c.knownKeys(f, at, FUNCTION_KEYS);
     const stack = c.name(f.stack, `${at}.stack`, 30);
     const description = c.optionalString(f.description, `${at}.description`, `The ${name} function`, 256);
     const runtime = c.runtime(f.runtime ?? FUNCTION_DEFAULTS.runtime, `${at}.runtime`);
@@ -754,7 +764,19 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
         );
       }
     }
-    if (validName && stack && runtime && architecture && handler && memorySize && timeoutSeconds && logRetentionDays) {
+    const { settings: service, routes } = parseServiceSettings(c, f, at, timeoutSeconds);
+    if (validName && stack) routed.push({ name, stack, http: routes });
+    if (
+      validName &&
+      stack &&
+      runtime &&
+      architecture &&
+      handler &&
+      memorySize &&
+      timeoutSeconds &&
+      logRetentionDays &&
+      service
+    ) {
       out.push({
         name,
         stack,
@@ -766,10 +788,50 @@ function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], project
         memorySize,
         timeoutSeconds,
         logRetentionDays,
+        ...service,
       });
     }
   }
+  routeConflicts(c, routed);
   return out;
+}
+
+/** The settings a function object may have. */
+const FUNCTION_KEYS = [
+  'stack',
+  'description',
+  'layers',
+  'runtime',
+  'architecture',
+  'handler',
+  'memorySize',
+  'timeoutSeconds',
+  'logRetentionDays',
+  ...SERVICE_KEYS,
+];
+
+/** Reports each service module registered for a stack that no function of the configuration is in. */
+function unknownServiceStacks(
+  c: Checker,
+  services: NonNullable<ParseConfigOptions['services']>,
+  rawFunctions: unknown,
+): void {
+  const stacks = new Set(
+    Object.values(typeof rawFunctions === 'object' && rawFunctions !== null ? rawFunctions : {})
+      .map((f) => (typeof f === 'object' && f !== null ? (f as Record<string, unknown>).stack : undefined))
+      .filter((s): s is string => typeof s === 'string'),
+  );
+  for (const name of services.stacks) {
+    if (stacks.has(name)) continue;
+    c.problem(
+      `${services.module}: SERVICES["${name}"]`,
+      undefined,
+      `is a service module for the stack "${name}", which no function of config.functions is in`,
+      stacks.size > 0
+        ? `register it under one of the stacks ${[...stacks].map((n) => `"${n}"`).join(', ')}, give a function "stack": "${name}", or remove the entry`
+        : `give a function "stack": "${name}", or remove the entry`,
+    );
+  }
 }
 
 /** The names written in a config object, valid or not: a folder with an invalid entry is not unconfigured. */
@@ -802,7 +864,7 @@ function unconfiguredFolders(c: Checker, projectRoot: string, folder: 'layers' |
 }
 
 /** Walks untyped JSON, remembering every problem instead of stopping at the first. */
-class Checker {
+export class Checker {
   private readonly problems: Problem[] = [];
 
   constructor(private readonly today: Date) {}
@@ -821,6 +883,19 @@ class Checker {
 
   throwIfAny() {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+
+  /** Reports each key of `o` that is not among `known`: a misspelt setting would otherwise be ignored. */
+  knownKeys(o: Record<string, unknown>, at: string, known: readonly string[]): void {
+    for (const key of Object.keys(o)) {
+      if (known.includes(key)) continue;
+      this.problem(
+        `${at}.${key}`,
+        o[key],
+        'is not a setting here',
+        `remove it, or use one of ${known.map((k) => `"${k}"`).join(', ')}`,
+      );
+    }
   }
 
   object(v: unknown, at: string, fix: string): Record<string, unknown> | undefined {

@@ -27,6 +27,16 @@ export const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   XRay: 'xray',
 };
 
+/**
+ * The service-linked role a service creates the first time a resource of its type is created in an account, which
+ * the caller (the execution role) must be allowed to create: by `AWS::<Service>::`, the service's principal and the
+ * role's path and name.
+ */
+export const SERVICE_LINKED_ROLES: Readonly<Record<string, { service: string; role: string }>> = {
+  ApiGateway: { service: 'ops.apigateway.amazonaws.com', role: 'AWSServiceRoleForAPIGateway' },
+  ApiGatewayV2: { service: 'ops.apigateway.amazonaws.com', role: 'AWSServiceRoleForAPIGateway' },
+};
+
 /** Resource types that need no permission of the execution role (CDK's metadata) or are handled apart. */
 const NO_SERVICE = new Set(['AWS::CDK::Metadata']);
 const HANDLED_APART = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::SSM::Parameter']);
@@ -148,6 +158,7 @@ function policyOf(
   const passedTo = new Set<string>();
   const parameterArns = new Set<string>();
   const buckets = new Set<string>();
+  const linkedRoles = new Map<string, string>();
 
   for (const stack of stacks) {
     for (const resource of Object.values(stack.template.Resources ?? {})) {
@@ -172,6 +183,8 @@ function policyOf(
         const prefix = service ? SERVICE_PREFIXES[service] : undefined;
         if (prefix) services.add(prefix);
         else unknown.add(type);
+        const linked = service ? SERVICE_LINKED_ROLES[service] : undefined;
+        if (linked) linkedRoles.set(linked.service, linked.role);
       }
       for (const bucket of literalBuckets(resource.Properties)) buckets.add(bucket);
     }
@@ -212,6 +225,17 @@ function policyOf(
         Condition: { StringEquals: { 'iam:PassedToService': [...passedTo].sort() } },
       },
     );
+  }
+  if (linkedRoles.size > 0) {
+    statements.push({
+      Sid: 'TheServiceLinkedRolesOfTheServices',
+      Effect: 'Allow',
+      Action: 'iam:CreateServiceLinkedRole',
+      Resource: [...linkedRoles]
+        .sort()
+        .map(([service, role]) => `arn:${partition}:iam::${account}:role/aws-service-role/${service}/${role}`),
+      Condition: { StringEquals: { 'iam:AWSServiceName': [...linkedRoles.keys()].sort() } },
+    });
   }
   if (parameterArns.size > 0) {
     statements.push({

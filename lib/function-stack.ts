@@ -1,14 +1,22 @@
-import { ArnFormat, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { AlarmsConfig, FunctionConfig } from './config';
+import { ConfigError } from './config-error';
 import type { DeploymentStrategy } from './deployment-strategies';
+import { FunctionHttpApi } from './http-api';
+import { FunctionQueue } from './function-queue';
+import { FunctionSchedule } from './function-schedule';
 import { LiveAlias } from './live-alias';
 import { functionCodeDir } from './project-layout';
 import { functionEnvironment, pascalCase, smokeTestRoleName, smokeTestRunnerRoleName } from './naming';
 import { AttachedLayer, PythonFunction } from './python-function';
+import { deadLetterQueue } from './secure-queue';
+import { SERVICES_MODULE, type Service, type ServiceContext, type ServiceFunction } from './service';
 import type { LayerReference } from './shared-layers-stack';
 import { SmokeTestAccess } from './smoke-test-access';
 
@@ -39,6 +47,19 @@ export interface FunctionStackProps extends StackProps {
    * @default false
    */
   readonly sandbox?: boolean;
+  /**
+   * The stack's service module (`lib/services/<stack>.ts`), called once the functions and their triggers exist.
+   * @default - none
+   */
+  readonly service?: Service;
+}
+
+/** What invokes one function besides direct calls: made from its configuration. */
+export interface FunctionTriggers {
+  readonly schedule?: FunctionSchedule;
+  readonly queue?: FunctionQueue;
+  /** Where asynchronous calls of the `live` alias go when they still fail after Lambda's retries. */
+  readonly onFailureQueue?: sqs.Queue;
 }
 
 /**
@@ -58,6 +79,12 @@ export class FunctionStack extends Stack {
   readonly configName: string;
   /** The layers of each function, in the order Lambda applies them. */
   readonly functionLayers: ReadonlyMap<string, readonly LayerReference[]>;
+  /** The stack's HTTP API, when one of its functions has a route. */
+  readonly httpApi?: FunctionHttpApi;
+  /** The base URL of the HTTP API, as a stack output: the smoke test calls each route through it. */
+  readonly httpApiUrlOutput?: CfnOutput;
+  /** What invokes each function: its schedule, its queue, its on-failure queue. */
+  readonly triggers: ReadonlyMap<string, FunctionTriggers>;
 
   constructor(scope: Construct, id: string, props: FunctionStackProps) {
     super(scope, id, props);
@@ -130,12 +157,102 @@ export class FunctionStack extends Stack {
     this.functionLayers = new Map(
       props.functions.map((fn) => [fn.name, fn.layers.map((name) => references.get(name)!)]),
     );
+
+    // Every trigger invokes the live alias, so that CodeDeploy's canary and alarms see real traffic.
+    const routed = props.functions.filter((f) => f.http.length > 0);
+    if (routed.length > 0) {
+      this.httpApi = new FunctionHttpApi(this, 'Http', {
+        apiName: `${props.appName}-${props.environmentName}-${props.name}`,
+        description: `${props.appName} ${props.name} (${props.environmentName}): routes to the live aliases`,
+        logRetentionDays: Math.max(...routed.map((f) => f.logRetentionDays)),
+        retainLogs: !props.sandbox,
+      });
+      for (const config of routed) this.httpApi.addRoutes(config.name, releases.get(config.name)!.alias, config.http);
+      this.httpApiUrlOutput = new CfnOutput(this, 'HttpApiUrl', {
+        value: this.httpApi.url,
+        description: `Base URL of the ${props.name} HTTP API`,
+      });
+    }
+    const triggers = new Map<string, FunctionTriggers>();
+    for (const config of props.functions) {
+      const fn = functions.get(config.name)!;
+      const alias = releases.get(config.name)!.alias;
+      let onFailureQueue: sqs.Queue | undefined;
+      if (config.onFailure) {
+        onFailureQueue = deadLetterQueue(fn, 'OnFailure', `the asynchronous calls of ${config.name}`);
+        alias.configureAsyncInvoke({ onFailure: new SqsDestination(onFailureQueue) });
+      }
+      triggers.set(config.name, {
+        ...(config.schedule
+          ? {
+              schedule: new FunctionSchedule(fn, 'Schedule', {
+                functionName: config.name,
+                alias,
+                config: config.schedule,
+              }),
+            }
+          : {}),
+        ...(config.queue ? { queue: new FunctionQueue(fn, 'Queue', { alias, config: config.queue }) } : {}),
+        ...(onFailureQueue ? { onFailureQueue } : {}),
+      });
+    }
+    this.triggers = triggers;
+
+    if (props.service) props.service(this.serviceContext(props));
+
     this.smokeTestAccess = new SmokeTestAccess(this, 'SmokeTest', {
       roleName: smokeTestRoleName(props.appName, props.environmentName, props.name),
       runnerRoleName: props.sandbox ? undefined : smokeTestRunnerRoleName(props.appName, props.environmentName),
       pipelineAccount: props.pipelineAccount,
       aliases: [...releases.values()].map((release) => release.alias),
       layers: [...imported.keys()].map((name) => references.get(name)!),
+      signedRoutes: (this.httpApi?.routes ?? []).filter((r) => r.authorization === 'iam').map((r) => r.invokeArn),
     });
+  }
+
+  /** What the stack's service module receives. */
+  private serviceContext(props: FunctionStackProps): ServiceContext {
+    const functions = new Map<string, ServiceFunction>(
+      props.functions.map((config) => {
+        const fn = this.functions.get(config.name)!;
+        const queue = this.triggers.get(config.name)?.queue?.queue;
+        return [
+          config.name,
+          {
+            config,
+            function: fn.function,
+            alias: this.releases.get(config.name)!.alias,
+            role: fn.role,
+            ...(queue ? { queue } : {}),
+          },
+        ];
+      }),
+    );
+    const stackName = props.name;
+    return {
+      stack: this,
+      scope: new Construct(this, 'Service'),
+      appName: props.appName,
+      environmentName: props.environmentName,
+      sandbox: props.sandbox ?? false,
+      removalPolicy: props.sandbox ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      functions,
+      ...(this.httpApi ? { httpApi: this.httpApi } : {}),
+      function(name: string): ServiceFunction {
+        const fn = functions.get(name);
+        if (fn) return fn;
+        throw new ConfigError(
+          [
+            {
+              setting: `the service module of stack "${stackName}" (${SERVICES_MODULE})`,
+              value: name,
+              message: `asks for a function the stack "${stackName}" does not have`,
+              fix: `use one of ${[...functions.keys()].map((n) => `"${n}"`).join(', ')}, or give the function "stack": "${stackName}" in config.functions`,
+            },
+          ],
+          'A service module',
+        );
+      },
+    };
   }
 }

@@ -4,6 +4,7 @@ import type { FunctionConfig } from './config';
 import { FunctionStack } from './function-stack';
 import type { LayerStage } from './layer-stage';
 import { appTags, functionStackName, pascalCase } from './naming';
+import type { Services } from './service';
 
 /** Props of {@link FunctionStage}. */
 export interface FunctionStageProps extends StageProps {
@@ -18,6 +19,11 @@ export interface FunctionStageProps extends StageProps {
   readonly projectRoot: string;
   /** The account of the pipeline, whose smoke test may assume each stack's smoke-test role. */
   readonly pipelineAccount: string;
+  /**
+   * The service modules, by stack name (`lib/services/index.ts`).
+   * @default - none
+   */
+  readonly services?: Services;
 }
 
 /**
@@ -46,6 +52,7 @@ export class FunctionStage extends Stage {
           projectRoot: props.projectRoot,
           deployment: environment.deployment,
           alarms: environment.alarms,
+          service: props.services?.[stackName],
           env: { account: environment.account, region: environment.region },
           tags: appTags(props.appName),
           description: `${props.appName} functions: ${stackName} (${environment.name})`,

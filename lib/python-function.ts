@@ -44,9 +44,11 @@ export interface PythonFunctionProps {
 }
 
 /**
- * A Python function with production defaults: explicit memory and timeout, its own log group with a retention, a
- * role that may write to that log group and nothing else, and the fingerprint of every layer it uses in its
- * environment, so that a new layer version always changes the function (aws-cdk issues 7722, 29214).
+ * A Python function with production defaults: explicit memory and timeout, its own log group with a retention, JSON
+ * logs filtered at the configured level, X-Ray active tracing unless turned off, reserved concurrency where
+ * configured, a role that may write to that log group (and X-Ray) and nothing else, and the fingerprint of every
+ * layer it uses in its environment, so that a new layer version always changes the function (aws-cdk issues 7722,
+ * 29214).
  */
 export class PythonFunction extends Construct {
   readonly function: lambda.Function;
@@ -79,8 +81,16 @@ export class PythonFunction extends Construct {
       logGroup: this.logGroup,
       layers: props.layers.map((l) => l.layerVersion),
       environment: props.environment,
+      tracing: config.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      // JSON lines with a "level" (what lambda_kit.log writes, and Python's logging module under Lambda) are
+      // filtered by level; Lambda's own START, END and REPORT lines stay at INFO.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
+      ...(config.reservedConcurrency ? { reservedConcurrentExecutions: config.reservedConcurrency } : {}),
     });
     this.function.node.addDependency(this.role);
     acknowledge(this.function, FUNCTION_ACKNOWLEDGEMENTS.pinnedRuntime);
+    if (config.tracing) acknowledge(this.role.node.findChild('DefaultPolicy'), FUNCTION_ACKNOWLEDGEMENTS.tracingWrites);
   }
 }

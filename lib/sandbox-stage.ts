@@ -7,6 +7,7 @@ import { FunctionStack } from './function-stack';
 import { functionStacksOf } from './function-stage';
 import type { LayerContent } from './layer-source';
 import { appTags, pascalCase } from './naming';
+import type { Services } from './service';
 import { SharedLayersStack } from './shared-layers-stack';
 
 /** The context key that selects a sandbox: `npx cdk deploy --all -c sandbox=<name>`. */
@@ -71,6 +72,11 @@ export interface SandboxStageProps extends StageProps {
   readonly environment: EnvironmentConfig;
   readonly layers: readonly LayerContent[];
   readonly projectRoot: string;
+  /**
+   * The service modules, by stack name (`lib/services/index.ts`).
+   * @default - none
+   */
+  readonly services?: Services;
 }
 
 /**
@@ -116,6 +122,7 @@ export class SandboxStage extends Stage {
         deployment: environment.deployment,
         alarms: environment.alarms,
         sandbox: true,
+        service: props.services?.[stackName],
         env,
         tags,
         description: `${config.appName} functions: ${stackName} (sandbox ${environment.name})`,

@@ -21,12 +21,18 @@ export interface SmokeTestAccessProps {
   readonly aliases: readonly lambda.IAlias[];
   /** The layers the stack's functions use: the smoke test reads their ARN parameters and their versions. */
   readonly layers: readonly LayerReference[];
+  /**
+   * The `execute-api` ARNs of the stack's routes with IAM authorization: the smoke test calls each once, signed.
+   * @default - none
+   */
+  readonly signedRoutes?: readonly string[];
 }
 
 /**
  * The role through which the pipeline's smoke test reaches a function stack in its own account: it may read the
- * stack's outputs (the functions' names), invoke each function's `live` alias, read that alias's configuration
- * (to see its layers), and read the layers' SSM parameters. Nothing else, and only these resources.
+ * stack's outputs (the functions' names, the HTTP API's URL), invoke each function's `live` alias, read that alias's
+ * configuration (to see its layers), read the layers' SSM parameters, and call the routes that need IAM
+ * authorization. Nothing else, and only these resources.
  */
 export class SmokeTestAccess extends Construct {
   readonly role: iam.Role;
@@ -99,6 +105,14 @@ export class SmokeTestAccess extends Construct {
       acknowledge(
         this.role.node.findChild('DefaultPolicy'),
         ...layerVersions.map((arn) => SMOKE_TEST_ACKNOWLEDGEMENTS.ownLayerVersions(stack.resolve(arn))),
+      );
+    }
+    const routes = props.signedRoutes ?? [];
+    if (routes.length > 0) {
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [...routes] }));
+      acknowledge(
+        this.role.node.findChild('DefaultPolicy'),
+        ...routes.map((arn) => SMOKE_TEST_ACKNOWLEDGEMENTS.ownRoutes(stack.resolve(arn))),
       );
     }
   }

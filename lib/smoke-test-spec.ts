@@ -1,6 +1,6 @@
 /**
  * What `tools/smoke_test.py` is told to test (its `SMOKE_TEST_SPEC`): for each function stack, where it is, the role
- * to assume, and each function's output key and layers. The pipeline's smoke test step and `npm run smoke` (a
+ * to assume, each function's output key and layers, and the routes of its HTTP API with the output of its URL. The pipeline's smoke test step and `npm run smoke` (a
  * sandbox, from a laptop) both build it here.
  */
 import type { EnvironmentConfig } from './config';
@@ -28,6 +28,18 @@ export interface SmokeTestSpec {
         readonly fingerprintVariable: string;
       }[];
     }[];
+    /** The stack's HTTP API, when it has one: the smoke test calls each route once. */
+    readonly api?: {
+      /** The key of the stack output that holds the API's base URL. */
+      readonly output: string;
+      readonly routes: readonly {
+        readonly function: string;
+        readonly method: string;
+        readonly path: string;
+        /** `iam`: the request is signed with the stack's smoke-test role, which may invoke this route. */
+        readonly authorization: string;
+      }[];
+    };
   }[];
 }
 
@@ -53,6 +65,19 @@ export function smokeTestSpec(environment: EnvironmentConfig, stacks: readonly F
           fingerprintVariable: layerFingerprintVariable(l.name),
         })),
       })),
+      ...(stack.httpApi && stack.httpApiUrlOutput
+        ? {
+            api: {
+              output: stack.resolve(stack.httpApiUrlOutput.logicalId) as string,
+              routes: stack.httpApi.routes.map((r) => ({
+                function: r.functionName,
+                method: r.method,
+                path: r.path,
+                authorization: r.authorization,
+              })),
+            },
+          }
+        : {}),
     })),
   };
 }

@@ -5,6 +5,7 @@ import { LayerStage } from '../lib/layer-stage';
 import type { LayerContent } from '../lib/layer-source';
 import { functionStackName, pascalCase } from '../lib/naming';
 import { stagePermissionsBoundary } from '../lib/permissions-boundary';
+import type { Services } from '../lib/service';
 
 /** The stages of one environment, in deployment order: the layer stage, then the function stages in waves. */
 export interface EnvironmentStages {
@@ -31,6 +32,11 @@ export interface EnvironmentStagesProps {
   readonly config: AppConfig;
   readonly layers: readonly LayerContent[];
   readonly projectRoot: string;
+  /**
+   * The service modules, by stack name (`lib/services/index.ts`).
+   * @default - none
+   */
+  readonly services?: Services;
   /**
    * At most this many function stacks go into one wave; more are split into consecutive waves.
    * @default - all function stacks in one wave
@@ -61,6 +67,7 @@ export function createEnvironmentStages(scope: Construct, props: EnvironmentStag
           stacks: new Map([[stackName, functions]]),
           projectRoot: props.projectRoot,
           pipelineAccount: props.config.pipeline.account,
+          services: props.services,
           env,
           permissionsBoundary: stagePermissionsBoundary(props.config),
         }),

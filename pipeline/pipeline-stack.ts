@@ -8,6 +8,7 @@ import type { AppConfig, SourceConfig } from '../lib/config';
 import type { LayerContent } from '../lib/layer-source';
 import { pascalCase, smokeTestRunnerRoleName } from '../lib/naming';
 import type { Architecture } from '../lib/runtimes';
+import type { Services } from '../lib/service';
 import { AccessLogsBucket } from './access-logs';
 import { PipelineNotifications } from './notifications';
 import { ChangeReviewStep } from './change-review-step';
@@ -58,6 +59,11 @@ export interface PipelineStackProps extends StackProps {
   readonly projectRoot: string;
   /** The CDK CLI version the pipeline runs: the project's own. */
   readonly cliVersion: string;
+  /**
+   * The service modules, by stack name (`lib/services/index.ts`).
+   * @default - none
+   */
+  readonly services?: Services;
 }
 
 /**

@@ -24,7 +24,8 @@ const STEP_OVERHEAD_MINUTES = 10;
 /**
  * After a function stage deploys: in the environment's account (through each stack's smoke-test role), reads each
  * function's name from its stack's outputs, invokes its `live` alias once and checks that the layer versions it
- * runs with are those SSM names. A failure fails the stage, so nothing is promoted further. Its own role may
+ * runs with are those SSM names, then calls each route of the stack's HTTP API once (signed where it needs IAM) and
+ * expects a 2xx answer. A failure fails the stage, so nothing is promoted further. Its own role may
  * assume those roles and nothing more.
  *
  * The names are read by the step, not passed in as the pipeline's variables: CodePipeline allows an action's
@@ -36,10 +37,13 @@ export class SmokeTestStep extends CodeBuildStep {
     const stacks = props.stages.flatMap((stage) => stage.functionStacks);
     const spec = smokeTestSpec(environment, stacks);
     const roleArns = spec.targets.map((t) => `arn:${Aws.PARTITION}:iam::${t.account}:role/${t.roleName}`);
-    // The functions are invoked one after another, each up to its own timeout.
-    const functionMinutes = stacks
-      .flatMap((stack) => [...stack.functions.values()])
-      .reduce((sum, fn) => sum + Math.ceil((fn.function.timeout?.toSeconds() ?? 3) / 60), 0);
+    // The functions are invoked one after another, each up to its own timeout; then each route is called once (API
+    // Gateway ends a call at 30 seconds).
+    const functionMinutes =
+      stacks
+        .flatMap((stack) => [...stack.functions.values()])
+        .reduce((sum, fn) => sum + Math.ceil((fn.function.timeout?.toSeconds() ?? 3) / 60), 0) +
+      stacks.reduce((sum, stack) => sum + (stack.httpApi?.routes.length ?? 0), 0);
 
     super(id, {
       input: props.input,

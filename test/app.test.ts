@@ -145,7 +145,8 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
           // Layer ARNs are resolved at deploy: no function reads SSM at run time.
           if (policy.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)))
             expect([statement.Action].flat().filter((a: string) => a.startsWith('ssm:'))).toEqual([]);
-          expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
+          // X-Ray's two write actions take no resource but "*": the only statement that may name it.
+          if (!isTracingStatement(statement)) expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
         }
       }
     }
@@ -297,6 +298,21 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
             (l) => `arn:aws:lambda:${environments[index].region}:${environments[index].account}:layer:${l.layerName}:*`,
           ),
         },
+        // The routes that need a signature, each on its own: the smoke test calls them once.
+        ...signedRoutes(stack.configName).map((routes) => ({
+          Effect: 'Allow',
+          Action: 'execute-api:Invoke',
+          Resource: routes.map(({ method, path }) => ({
+            'Fn::Join': [
+              '',
+              [
+                `arn:aws:execute-api:${environments[index].region}:${environments[index].account}:`,
+                { Ref: template.getResourceId('AWS::ApiGatewayV2::Api') },
+                `/*/${method}${path.replace(/\{[^}]+\}/g, '*')}`,
+              ],
+            ],
+          })),
+        })),
       ]);
     }
   });
@@ -311,3 +327,25 @@ describe.each(environments.map((e, i) => [e.name, i] as const))('environment %s'
     return created.pipelineStack.environments[index].layerStage.references.find((r) => r.name === layer)!.fingerprint;
   }
 });
+
+/** The fixture's routes with IAM authorization in a stack, sorted as IAM sorts them; none: no statement. */
+function signedRoutes(stack: string): { method: string; path: string }[][] {
+  const routes = Object.values<any>(baseConfig().functions)
+    .filter((f) => f.stack === stack)
+    .flatMap((f) => f.http ?? [])
+    .filter((r: any) => r.authorization === 'iam')
+    .map((r: any) => {
+      const [method, path] = r.route.split(' ');
+      return { method, path };
+    })
+    .sort((a: any, b: any) => `${a.method}${a.path}`.localeCompare(`${b.method}${b.path}`));
+  return routes.length > 0 ? [routes] : [];
+}
+
+/** The statement active tracing adds to a function's role: X-Ray's write actions on "*", and nothing else. */
+function isTracingStatement(statement: any): boolean {
+  const actions = [statement.Action].flat().sort();
+  return (
+    statement.Resource === '*' && JSON.stringify(actions) === '["xray:PutTelemetryRecords","xray:PutTraceSegments"]'
+  );
+}

@@ -412,7 +412,7 @@ const badConfigs: readonly BadConfig[] = [
     name: 'function listing six layers',
     project: (root) => EXTRA_LAYERS.forEach((layer) => writeLayer(root, layer)),
     change: (c) => {
-      for (const layer of EXTRA_LAYERS) c.layers[layer] = {};
+      for (const layer of EXTRA_LAYERS) c.layers[layer] = { runtimes: ['python3.13'] };
       c.functions['price-order'].layers = ['common', 'domain', ...EXTRA_LAYERS];
     },
     problems: [{ setting: 'config.functions.price-order.layers', message: 'lists more than 5 layers' }],
@@ -513,7 +513,7 @@ const badConfigs: readonly BadConfig[] = [
   {
     name: 'function declared without a folder under lambda/',
     change: (c) => {
-      c.functions['refund-order'] = { stack: 'orders', layers: ['common'] };
+      c.functions['refund-order'] = { stack: 'orders', layers: ['common'], runtime: 'python3.13' };
     },
     problems: [
       {
@@ -649,36 +649,44 @@ describe('parseConfig', () => {
     );
   });
 
-  test('gives a function that leaves its settings out the defaults', () => {
+  test('gives a function that leaves its settings out the defaults: the newest runtime, tracing, INFO logs, no trigger', () => {
     const config = baseConfig();
+    config.layers.common.runtimes = ['python3.14', 'python3.13'];
     config.functions['health-check'] = { stack: 'orders', layers: ['common'] };
 
-    const { functions } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
+    const { functions } = parseConfig(config, { projectRoot: FIXTURE_ROOT, today: TODAY });
 
     expect(functions.find((f) => f.name === 'health-check')).toEqual({
       name: 'health-check',
       stack: 'orders',
       description: 'The health-check function',
       layers: ['common'],
-      runtime: 'python3.13',
+      runtime: newestSupportedRuntime(TODAY),
       architecture: 'arm64',
       handler: 'handler.handler',
       memorySize: 256,
       timeoutSeconds: 10,
       logRetentionDays: 30,
+      http: [],
+      tracing: true,
+      onFailure: false,
+      logLevel: 'INFO',
     });
+    expect(newestSupportedRuntime(TODAY)).toBe('python3.14');
   });
 
   test('gives a layer that leaves its settings out the defaults', () => {
     const config = baseConfig();
     config.layers.common = {};
+    for (const fn of Object.values<Record<string, unknown>>(config.functions)) delete fn.runtime;
+    config.layers.domain.runtimes = ['python3.14'];
 
     const { layers } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
 
     expect(layers.find((l) => l.name === 'common')).toEqual({
       name: 'common',
       description: 'The common layer',
-      runtimes: ['python3.13'],
+      runtimes: ['python3.14'],
       architectures: ['arm64'],
     });
   });

@@ -181,6 +181,42 @@ describe('the execution policy derived from the stacks', () => {
     }
   });
 
+  test('lets a service create the service-linked role it needs, and only that role, only where its resources are', () => {
+    for (const policy of policies) {
+      const mine = stacks.filter((s) => s.account === policy.account);
+      const types = new Set(mine.flatMap((s) => Object.values<any>(s.template.Resources ?? {}).map((r) => r.Type)));
+      const linked = statement(policy, 'TheServiceLinkedRolesOfTheServices');
+      // The fixture has HTTP routes in every environment: API Gateway creates its role with the first API.
+      expect(types.has('AWS::ApiGatewayV2::Api')).toBe(true);
+      expect(linked).toEqual({
+        Sid: 'TheServiceLinkedRolesOfTheServices',
+        Effect: 'Allow',
+        Action: 'iam:CreateServiceLinkedRole',
+        Resource: [
+          `arn:aws:iam::${policy.account}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway`,
+        ],
+        Condition: { StringEquals: { 'iam:AWSServiceName': ['ops.apigateway.amazonaws.com'] } },
+      });
+    }
+    const layersOnly = stacks.filter((s) => /-Layers-/.test(s.stackName));
+    const [policy] = executionPolicies({ appName: 'orders', stacks: layersOnly });
+    expect(statement(policy, 'TheServiceLinkedRolesOfTheServices')).toBeUndefined();
+  });
+
+  test('passes roles only to the services that assume them, the scheduler among them where there is a schedule', () => {
+    for (const policy of policies) {
+      const principals = new Set<string>();
+      for (const stack of stacks.filter((s) => s.account === policy.account))
+        for (const [, role] of resourcesOf(stack, 'AWS::IAM::Role'))
+          for (const st of role.Properties.AssumeRolePolicyDocument.Statement)
+            for (const p of [st.Principal?.Service ?? []].flat()) principals.add(p);
+      expect(principals.has('scheduler.amazonaws.com')).toBe(true);
+      expect(statement(policy, 'PassTheStacksRolesToTheirServices').Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': [...principals].sort() },
+      });
+    }
+  });
+
   test("stays within IAM's size limit of a managed policy", () => {
     for (const policy of policies)
       expect(JSON.stringify(policy.document).length).toBeLessThanOrEqual(MAX_MANAGED_POLICY_CHARACTERS);

@@ -17,8 +17,12 @@ import { createApp, CreatedApp } from '../bin/main';
 import { cdkJsonContext as projectContext, PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
 import { ConfigError } from '../lib/config-error';
+import { SERVICES as FIXTURE_SERVICES } from './fixtures/project/lib/services';
 
-/** The fixture project: a `cdk.json` holding only `config`, with the `layers/` and `lambda/` it names. */
+/**
+ * The fixture project: a `cdk.json` holding only `config`, with the `layers/` and `lambda/` it names, and its own
+ * service modules in `lib/services`.
+ */
 export const FIXTURE_ROOT = path.join(__dirname, 'fixtures', 'project');
 
 /** The context `cdk synth` of the fixture would get: the project's feature flags, and the fixture's `config`. */
@@ -56,6 +60,12 @@ export function buildApp(options: TestAppOptions = {}): CreatedApp {
     },
     projectRoot: options.projectRoot ?? FIXTURE_ROOT,
     outdir: options.outdir,
+    // The fixture's service modules, for those of its stacks the test's configuration keeps.
+    services: Object.fromEntries(
+      Object.entries(FIXTURE_SERVICES).filter(([stack]) =>
+        Object.values<any>(config.functions ?? {}).some((f) => f?.stack === stack),
+      ),
+    ),
   });
 }
 
@@ -146,6 +156,9 @@ export function copyProjectWithTools(): string {
       filter: (src) => !src.includes('__pycache__'),
     });
   }
+  // The fixture's service modules, in place of yours.
+  fs.rmSync(path.join(root, 'lib', 'services'), { recursive: true, force: true });
+  fs.cpSync(path.join(FIXTURE_ROOT, 'lib', 'services'), path.join(root, 'lib', 'services'), { recursive: true });
   const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
   fs.writeFileSync(path.join(root, 'cdk.json'), JSON.stringify({ ...cdkJson, context: cdkJsonContext() }, null, 2));
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));

@@ -47,6 +47,26 @@ describe('npm run invoke', () => {
     expect(resultOf(run.stdout).statusCode).toBe(422);
   });
 
+  test('--http sends the payload 2.0 event of a request to one of its routes, with the body of a file', () => {
+    const dir = tempDir('caller-');
+    fs.writeFileSync(path.join(dir, 'order.json'), JSON.stringify({ lines: [{ price: '2.50' }, { price: '1.25' }] }));
+    const run = invoke(['price-order', '--http', 'POST', '/orders', 'order.json'], { INIT_CWD: dir });
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.status).toBe(0);
+    const result = resultOf(run.stdout);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ total: '3.75', route: 'POST /orders' });
+  });
+
+  test('--http to a path none of its routes takes is a usage error naming its routes', () => {
+    const run = invoke(['price-order', '--http', 'DELETE', '/orders']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      'function "price-order" has no route for DELETE /orders: its routes are "POST /orders", "GET /orders/{id}" ' +
+        '(config.functions.price-order.http)',
+    );
+  });
+
   test('an unknown function is a usage error naming the functions there are', () => {
     const run = invoke(['no-such-function']);
     expect(run.status).toBe(2);

@@ -341,7 +341,7 @@ function buildAppWithStacks(count: number, order: (indexes: number[]) => number[
   const functions: Record<string, unknown> = {};
   for (const i of order([...Array(count).keys()])) {
     fs.cpSync(path.join(root, 'lambda', 'health-check'), path.join(root, 'lambda', `fn-${i}`), { recursive: true });
-    functions[`fn-${i}`] = { stack: `stack-${i}`, layers: ['common'] };
+    functions[`fn-${i}`] = { stack: `stack-${i}`, layers: ['common'], runtime: 'python3.13' };
   }
   for (const name of ['price-order', 'health-check', 'daily-report'])
     fs.rmSync(path.join(root, 'lambda', name), { recursive: true });

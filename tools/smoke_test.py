@@ -5,21 +5,31 @@ the functions' names from the stack's outputs, then for every function: invokes 
 ``lambda/<function>/events/smoke.json`` (or ``events/default.json``, or ``{}``), and checks that every layer the
 function uses is attached in the version SSM names for it (``/<app>/<environment>/layers/<layer>/arn``), that the
 version belongs to the environment's own layer (its name, its account) and that its description carries the
-fingerprint the function was built with (its ``LAYER_FINGERPRINT_<LAYER>`` variable). Every problem is
+fingerprint the function was built with (its ``LAYER_FINGERPRINT_<LAYER>`` variable). Then it calls every route of
+the stack's HTTP API once through its real URL (the stack's ``HttpApiUrl`` output), signing the request with the
+role's credentials (SigV4) where the route needs IAM authorization, and expects a 2xx answer. Every problem is
 reported, then the step fails if there was one, and the promotion stops.
 
 It needs only Python's standard library and the AWS CLI, both on the CodeBuild image. The pipeline hands it
 ``SMOKE_TEST_SPEC``, JSON written at synth: ``{"environment", "alias", "targets": [{"stack", "stackName",
 "account", "region", "roleName", "functions": [{"name", "output", "layers": [{"name", "parameter", "layerName",
-"fingerprintVariable"}]}]}]}``, where
-``output`` is the key of the stack output that holds the function's name.
+"fingerprintVariable"}]}], "api": {"output", "routes": [{"function", "method", "path", "authorization"}]}}]}``,
+where each ``output`` is the key of a stack output (the function's name, the API's base URL); ``api`` is there only
+for a stack with routes.
 """
 
+import datetime
+import hashlib
+import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
 
 
 class AwsError(Exception):
@@ -64,8 +74,9 @@ def event_file(root, function):
     return None
 
 
-def smoke_test(spec, aws=run_aws, root="."):
-    """Smoke-tests every function of ``spec``; returns the problems found, as lines, empty when all passed."""
+def smoke_test(spec, aws=run_aws, root=".", http=None):
+    """Smoke-tests every function and route of ``spec``; returns the problems found, as lines, empty when all passed."""
+    http = http or http_request
     alias = spec["alias"]
     problems = []
     try:
@@ -96,7 +107,123 @@ def smoke_test(spec, aws=run_aws, root="."):
             continue
         for function in target["functions"]:
             problems.extend(check_function(function, alias, call, outputs, root, target["account"]))
+        if target.get("api"):
+            problems.extend(check_routes(target, outputs, credentials, root, http))
     return problems
+
+
+# Methods whose requests carry the function's request body (lambda/<function>/events/request.json).
+METHODS_WITH_BODY = ("POST", "PUT", "PATCH")
+# The value each path parameter gets in a smoke request: /orders/{id} is called as /orders/smoke-test.
+PATH_PARAMETER_VALUE = "smoke-test"
+# Seconds to wait for an answer: API Gateway's HTTP APIs end an integration at 30 seconds.
+HTTP_TIMEOUT = 35
+
+
+def request_body_file(root, function):
+    """The body the smoke test sends a function's routes, and `npm run invoke -- <fn> --http` by default."""
+    path = os.path.join(root, "lambda", function, "events", "request.json")
+    return path if os.path.isfile(path) else None
+
+
+def smoke_url(base, path):
+    """The URL of a route, its path parameters given a fixed value."""
+    return base.rstrip("/") + re.sub(r"\{[^}]+\}", PATH_PARAMETER_VALUE, path)
+
+
+def check_routes(target, outputs, credentials, root, http):
+    """Calls each route of the stack's HTTP API once; returns a problem for each that does not answer 2xx."""
+    api = target["api"]
+    base = outputs.get(api["output"])
+    if not base:
+        return [f"stack {target['stack']}: it has no output {api['output']} with the HTTP API's URL"]
+    problems = []
+    for route in api["routes"]:
+        method = "GET" if route["method"] == "ANY" else route["method"]
+        url = smoke_url(base, route["path"])
+        label = f"route {route['method']} {route['path']} of function {route['function']} ({method} {url})"
+        body = b""
+        headers = {"accept": "application/json"}
+        body_file = request_body_file(root, route["function"])
+        if method in METHODS_WITH_BODY and body_file:
+            with open(body_file, "rb") as source:
+                body = source.read()
+            headers["content-type"] = "application/json"
+        if route["authorization"] == "iam":
+            headers = sign_v4(method, url, headers, body, credentials, target["region"], "execute-api")
+        try:
+            status, answer = http(method, url, headers, body or None)
+        except OSError as error:
+            problems.append(f"{label}: no answer: {error}")
+            continue
+        if not 200 <= status < 300:
+            text = answer.decode("utf-8", errors="replace")[:300]
+            problems.append(f"{label}: answered {status}, expected 2xx: {text}")
+    return problems
+
+
+def http_request(method, url, headers, body):
+    """Sends one request; returns its status and body, whatever the status (urllib raises on 4xx and 5xx)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def _hmac(key, text):
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
+def _uri_encode(text, safe="/"):
+    return urllib.parse.quote(text, safe=safe + "-_.~")
+
+
+def sign_v4(method, url, headers, body, credentials, region, service, now=None):
+    """The headers of a request signed with AWS Signature Version 4 (with its session token, when there is one).
+
+    ``credentials`` are those of ``sts assume-role`` (``AccessKeyId``, ``SecretAccessKey``, ``SessionToken``).
+    See https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
+    """
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+    day = amz_date[:8]
+    parts = urllib.parse.urlsplit(url)
+    signed = {name.lower(): " ".join(str(value).split()) for name, value in headers.items()}
+    signed["host"] = parts.netloc
+    signed["x-amz-date"] = amz_date
+    if credentials.get("SessionToken"):
+        signed["x-amz-security-token"] = credentials["SessionToken"]
+    names = sorted(signed)
+    # Services other than S3 sign each path segment encoded twice.
+    path = _uri_encode(_uri_encode(parts.path or "/"))
+    query = "&".join(
+        f"{_uri_encode(k, safe='')}={_uri_encode(v, safe='')}"
+        for k, v in sorted(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    )
+    canonical = "\n".join([
+        method,
+        path,
+        query,
+        "".join(f"{name}:{signed[name]}\n" for name in names),
+        ";".join(names),
+        _sha256(body or b""),
+    ])
+    scope = f"{day}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, _sha256(canonical.encode("utf-8"))])
+    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + credentials["SecretAccessKey"]).encode("utf-8"), day), region), service), "aws4_request")
+    signature = hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    signed["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={credentials['AccessKeyId']}/{scope}, "
+        f"SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
+    del signed["host"]  # urllib sets it from the URL
+    return signed
 
 
 def check_function(function, alias, call, outputs, root, account):
@@ -169,12 +296,16 @@ def main():
     spec = json.loads(os.environ["SMOKE_TEST_SPEC"])
     problems = smoke_test(spec)
     count = sum(len(target["functions"]) for target in spec["targets"])
+    routes = sum(len(target["api"]["routes"]) for target in spec["targets"] if target.get("api"))
     if problems:
         print(f"Smoke test of {spec['environment']} failed, {len(problems)} problem(s):")
         for problem in problems:
             print(f"  - {problem}")
         return 1
-    print(f"Smoke test of {spec['environment']} passed: {count} function(s) answered on {spec['alias']} with the layers SSM names.")
+    print(
+        f"Smoke test of {spec['environment']} passed: {count} function(s) answered on {spec['alias']} with the layers "
+        f"SSM names, and {routes} HTTP route(s) answered 2xx."
+    )
     return 0
 
 

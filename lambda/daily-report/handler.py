@@ -1,6 +1,11 @@
-"""Summarises a day of priced orders: how many, revenue per currency, and the best-selling products."""
+"""Summarises a day of priced orders: how many, revenue per currency, and the best-selling products.
+
+Its schedule (EventBridge Scheduler, every morning) sends ``{"scheduledTime": "<ISO 8601 time>"}``: the report is
+then of the day before. Called directly, the event names the ``date`` and may carry the ``orders``.
+"""
 
 from collections import Counter
+from datetime import date as Date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict
 
@@ -33,8 +38,19 @@ def summarise(orders) -> Dict[str, Any]:
     }
 
 
+def report_date(event) -> str:
+    """The day to report on: the event's ``date``, else the day before its ``scheduledTime``."""
+    if event.get("date"):
+        return str(event["date"])
+    scheduled = event.get("scheduledTime")
+    if scheduled:
+        run = datetime.fromisoformat(str(scheduled).replace("Z", "+00:00"))
+        return (run.date() - timedelta(days=1)).isoformat()
+    return (Date.today() - timedelta(days=1)).isoformat()
+
+
 def handler(event, context):
-    date = event.get("date") if isinstance(event, dict) else None
+    date = report_date(event) if isinstance(event, dict) else None
     orders = event.get("orders", []) if isinstance(event, dict) else []
     if not isinstance(orders, list):
         return {"date": date, "error": "orders must be a list"}

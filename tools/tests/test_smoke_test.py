@@ -1,5 +1,7 @@
 """Tests of the pipeline's smoke test against a recorded AWS CLI: what it calls, and what it reports."""
 
+import copy
+import datetime
 import json
 import os
 import tempfile
@@ -258,6 +260,138 @@ class SmokeTestTest(unittest.TestCase):
         problems = run(aws)
         self.assertEqual(len(problems), 1)
         self.assertIn("function price-order (Dev-Orders-PriceOrder-ABC123:live): ResourceNotFoundException", problems[0])
+
+
+API_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/"
+
+ROUTES = [
+    {"function": "price-order", "method": "POST", "path": "/orders", "authorization": "iam"},
+    {"function": "price-order", "method": "GET", "path": "/orders/{id}", "authorization": "iam"},
+    {"function": "health-check", "method": "GET", "path": "/health", "authorization": "none"},
+]
+
+
+class FakeHttp:
+    """Answers HTTP requests like a healthy API (200), unless a test sets the answer of a URL."""
+
+    def __init__(self):
+        self.requests = []
+        self.answers = {}
+
+    def __call__(self, method, url, headers, body):
+        self.requests.append({"method": method, "url": url, "headers": headers, "body": body})
+        answer = self.answers.get(url, (200, b'{"ok": true}'))
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def spec_with_routes():
+    spec = copy.deepcopy(SPEC)
+    spec["targets"][0]["api"] = {"output": "HttpApiUrl", "routes": ROUTES}
+    return spec
+
+
+class RouteTest(unittest.TestCase):
+    def setUp(self):
+        self.aws = FakeAws()
+        self.aws.outputs.append({"OutputKey": "HttpApiUrl", "OutputValue": API_URL})
+        self.http = FakeHttp()
+        self.root = self.enterContext(tempfile.TemporaryDirectory())
+        os.makedirs(os.path.join(self.root, "lambda", "price-order", "events"))
+        with open(os.path.join(self.root, "lambda", "price-order", "events", "request.json"), "w", encoding="utf-8") as out:
+            out.write('{"customer": "smoke-test"}')
+
+    def run_routes(self):
+        return smoke_test.smoke_test(spec_with_routes(), aws=self.aws, root=self.root, http=self.http)
+
+    def test_calls_every_route_once_through_the_apis_url(self):
+        self.assertEqual(self.run_routes(), [])
+        self.assertEqual(
+            [(r["method"], r["url"]) for r in self.http.requests],
+            [
+                ("POST", "https://abc123.execute-api.eu-west-1.amazonaws.com/orders"),
+                ("GET", "https://abc123.execute-api.eu-west-1.amazonaws.com/orders/smoke-test"),
+                ("GET", "https://abc123.execute-api.eu-west-1.amazonaws.com/health"),
+            ],
+        )
+
+    def test_signs_iam_routes_with_the_stacks_role_and_leaves_public_ones_unsigned(self):
+        self.run_routes()
+        post, get, health = self.http.requests
+        for signed in (post, get):
+            self.assertRegex(
+                signed["headers"]["authorization"],
+                r"^AWS4-HMAC-SHA256 Credential=AKIA/\d{8}/eu-west-1/execute-api/aws4_request, "
+                r"SignedHeaders=[a-z;-]*x-amz-security-token, Signature=[0-9a-f]{64}$",
+            )
+            self.assertEqual(signed["headers"]["x-amz-security-token"], "token")
+        self.assertNotIn("authorization", health["headers"])
+
+    def test_posts_the_functions_request_body_and_gets_without_one(self):
+        self.run_routes()
+        post, get, _ = self.http.requests
+        self.assertEqual(post["body"], b'{"customer": "smoke-test"}')
+        self.assertEqual(post["headers"]["content-type"], "application/json")
+        self.assertIsNone(get["body"])
+
+    def test_reports_a_route_that_does_not_answer_2xx_with_its_status_and_answer(self):
+        self.http.answers[API_URL + "health"] = (502, b'{"message": "Internal Server Error"}')
+        self.http.answers[API_URL + "orders"] = (403, b'{"message": "Forbidden"}')
+        problems = self.run_routes()
+        self.assertEqual(
+            problems,
+            [
+                "route POST /orders of function price-order (POST https://abc123.execute-api.eu-west-1.amazonaws.com/orders): "
+                'answered 403, expected 2xx: {"message": "Forbidden"}',
+                "route GET /health of function health-check (GET https://abc123.execute-api.eu-west-1.amazonaws.com/health): "
+                'answered 502, expected 2xx: {"message": "Internal Server Error"}',
+            ],
+        )
+
+    def test_reports_a_route_it_cannot_reach(self):
+        self.http.answers[API_URL + "health"] = OSError("timed out")
+        self.assertEqual(len(self.run_routes()), 1)
+        self.assertIn("route GET /health of function health-check", self.run_routes()[0])
+
+    def test_reports_a_stack_without_the_apis_url_among_its_outputs(self):
+        self.aws.outputs.pop()
+        self.assertEqual(self.run_routes(), ["stack orders: it has no output HttpApiUrl with the HTTP API's URL"])
+        self.assertEqual(self.http.requests, [])
+
+
+class SignatureTest(unittest.TestCase):
+    # AWS's Signature Version 4 test suite, "get-vanilla": its documented credentials, time and signature.
+    VANILLA = {"AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
+    TIME = datetime.datetime(2015, 8, 30, 12, 36, 0, tzinfo=datetime.timezone.utc)
+
+    def test_signs_aws_test_suites_get_vanilla_as_documented(self):
+        headers = smoke_test.sign_v4("GET", "https://example.amazonaws.com/", {}, b"", self.VANILLA, "us-east-1", "service",
+                                     now=self.TIME)
+        self.assertEqual(
+            headers["authorization"],
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+            "SignedHeaders=host;x-amz-date, "
+            "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+        )
+        self.assertEqual(headers["x-amz-date"], "20150830T123600Z")
+
+    def test_signs_as_botocore_does_with_a_session_token_a_body_and_a_query(self):
+        try:
+            from botocore.auth import SigV4Auth
+            from botocore.awsrequest import AWSRequest
+            from botocore.credentials import Credentials
+        except ImportError:
+            self.skipTest("botocore is not installed here (the smoke test itself never needs it)")
+        credentials = {"AccessKeyId": "AKIA1", "SecretAccessKey": "s3cr3t", "SessionToken": "tok"}
+        url = "https://abc123.execute-api.eu-west-1.amazonaws.com/orders/smoke-test?b=2&a=1"
+        body = b'{"x": 1}'
+        mine = smoke_test.sign_v4("POST", url, {"content-type": "application/json"}, body, credentials, "eu-west-1",
+                                  "execute-api", now=self.TIME)
+        request = AWSRequest(method="POST", url=url, data=body, headers={"content-type": "application/json"})
+        with unittest.mock.patch("botocore.auth.get_current_datetime", return_value=self.TIME.replace(tzinfo=None)):
+            SigV4Auth(Credentials("AKIA1", "s3cr3t", "tok"), "execute-api", "eu-west-1").add_auth(request)
+        self.assertEqual(mine["authorization"], request.headers["Authorization"])
 
 
 class RunAwsTest(unittest.TestCase):

@@ -19,6 +19,12 @@ class DailyReportTest(unittest.TestCase):
         with redirect_stdout(io.StringIO()):
             return handler(event, lambda_local.context_for(SPEC))
 
+    def test_a_scheduled_run_reports_on_the_day_before(self):
+        # What its schedule sends (EventBridge Scheduler's <aws.scheduler.scheduled-time>).
+        report = self.invoke({"scheduledTime": "2026-11-21T06:00:00Z"})
+        self.assertEqual(report["date"], "2026-11-20")
+        self.assertEqual(report["orders"], 0)
+
     def test_summarises_revenue_per_currency_and_best_sellers(self):
         report = self.invoke({
             "date": "2026-11-20",

@@ -26,6 +26,21 @@ class HealthCheckTest(unittest.TestCase):
         self.assertIn("common", body["layers"])
         self.assertIn("orjson", body["packages"])
 
+    def test_answers_get_health_through_the_http_api(self):
+        # GET /health as API Gateway's HTTP API sends it (payload format 2.0): no body.
+        event = {
+            "version": "2.0",
+            "routeKey": "GET /health",
+            "rawPath": "/health",
+            "headers": {},
+            "requestContext": {"http": {"method": "GET", "path": "/health"}, "stage": "$default"},
+            "isBase64Encoded": False,
+        }
+        with redirect_stdout(io.StringIO()):
+            result = handler(event, lambda_local.context_for(SPEC))
+        self.assertEqual(result["statusCode"], 200)
+        self.assertEqual(json.loads(result["body"])["status"], "ok")
+
 
 if __name__ == "__main__":
     unittest.main()

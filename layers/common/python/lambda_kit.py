@@ -55,8 +55,12 @@ def response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None
 
 
 def parse_body(event: Mapping[str, Any]) -> Dict[str, Any]:
-    """The JSON object in a proxy event's body, or the event itself when invoked directly."""
-    if "body" not in event:
+    """The JSON object in a proxy event's body, or the event itself when invoked directly.
+
+    An API Gateway event (REST or HTTP API, payload 1.0 or 2.0) carries a ``requestContext``; one without a body is
+    a request without a body, never an order of its own.
+    """
+    if "body" not in event and "requestContext" not in event:
         return dict(event)
     body = event.get("body")
     if body is None or body == "":

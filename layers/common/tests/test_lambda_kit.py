@@ -48,6 +48,8 @@ class ParseBodyTest(unittest.TestCase):
             ({"body": None}, "no body"),
             ({"body": "not json"}, "not JSON"),
             ({"body": "[1, 2]"}, "JSON object"),
+            # An HTTP API (payload 2.0) request without a body has no "body" key at all.
+            ({"version": "2.0", "routeKey": "POST /orders", "requestContext": {"http": {"method": "POST"}}}, "no body"),
         ]:
             with self.subTest(event=event):
                 with self.assertRaisesRegex(lambda_kit.BadRequest, message):
