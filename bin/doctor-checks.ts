@@ -23,6 +23,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { App, Stack, Token } from 'aws-cdk-lib';
 import { CDK_APP_MODE_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
+import { DEFAULT_NODEJS, NODE_END_OF_LIFE } from '../lib/build-images';
 import type { AppConfig } from '../lib/config';
 import { ConfigError, Problem } from '../lib/config-error';
 import { resolveLayerContents } from '../lib/layer-source';
@@ -311,19 +312,8 @@ export function appStacks(root: IConstruct): AppStack[] {
     .map((s) => ({ stackName: s.stackName, account: s.account, region: s.region }));
 }
 
-/**
- * End of life of the Node.js major versions the project may meet (the Node.js release schedule): from that day a
- * version gets no security fixes, and the AWS SDK stops supporting it soon after.
- */
-export const NODE_END_OF_LIFE: Readonly<Record<number, string>> = {
-  18: '2025-04-30',
-  20: '2026-04-30',
-  22: '2027-04-30',
-  24: '2028-04-30',
-};
-
-/** The Node.js the pipeline's CodeBuild steps run, and the one to develop with. */
-export const RECOMMENDED_NODE_MAJOR = 22;
+/** The Node.js the pipeline's CodeBuild steps run by default, and the one to develop with. */
+export const RECOMMENDED_NODE_MAJOR = Number(DEFAULT_NODEJS);
 
 /** Node.js: at least {@link MIN_NODE_MAJOR}, and a warning once its major version has reached its end of life. */
 export function checkNode(version: string = process.versions.node, today: Date = new Date()): Finding {
@@ -336,7 +326,7 @@ export function checkNode(version: string = process.versions.node, today: Date =
       fix: `install Node.js ${RECOMMENDED_NODE_MAJOR}`,
     };
   }
-  const endOfLife = NODE_END_OF_LIFE[major];
+  const endOfLife = NODE_END_OF_LIFE[String(major)];
   if (endOfLife && today.toISOString().slice(0, 10) >= endOfLife) {
     return {
       level: 'warn',

@@ -17,6 +17,13 @@ import {
 } from './deployment-strategies';
 import { layerFolderProblems } from './layer-source';
 import { functionCodeDir } from './project-layout';
+import {
+  BUILD_IMAGES,
+  DEFAULT_NODEJS,
+  NODE_END_OF_LIFE,
+  pipelineBuildArchitectures,
+  TOOLING_ARCHITECTURE,
+} from './build-images';
 import { ARCHITECTURES, Architecture, newestSupportedRuntime, PYTHON_RUNTIMES, runtimeStatus } from './runtimes';
 import { parseServiceSettings, routeConflicts, RoutedFunction, SERVICE_KEYS, ServiceSettings } from './service-config';
 
@@ -70,6 +77,12 @@ export interface PipelineConfig {
    * @default - none
    */
   readonly notifications?: NotificationsConfig;
+  /**
+   * The Node.js major version every CodeBuild step of the pipeline runs: one the Amazon Linux 2023 image of each
+   * step's architecture offers, and not past its end of life.
+   * @default '22' ({@link DEFAULT_NODEJS})
+   */
+  readonly nodejs: string;
 }
 
 /** One deployment environment (dev, prod, ...), usually an account of its own. */
@@ -257,7 +270,8 @@ export interface ParseConfigOptions {
  * @throws ConfigError listing every problem found, each naming the setting, the value and the fix.
  */
 export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfig {
-  const c = new Checker(options.today ?? new Date());
+  const today = options.today ?? new Date();
+  const c = new Checker(today);
   const root = c.object(raw, CONFIG_CONTEXT_KEY, 'add a "config" object to the "context" of cdk.json');
   if (!root) {
     c.throwIfAny();
@@ -270,6 +284,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   const layers = parseLayers(c, r.layers, options.projectRoot);
   const functions = parseFunctions(c, r.functions, layers, options.projectRoot);
   if (options.services) unknownServiceStacks(c, options.services, r.functions);
+  const nodejs = parseNodejs(c, (r.pipeline as Record<string, unknown> | undefined)?.nodejs, layers, today);
   const sandbox = parseSandbox(c, r.sandbox);
   const permissionsBoundary = parsePermissionsBoundary(c, r.permissionsBoundary);
   unconfiguredFolders(c, options.projectRoot, 'layers', declaredKeys(r.layers));
@@ -278,13 +293,53 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   c.throwIfAny();
   return {
     appName: appName!,
-    pipeline: pipeline!,
+    pipeline: { ...pipeline!, nodejs },
     environments,
     layers,
     functions,
     ...(sandbox ? { sandbox } : {}),
     ...(permissionsBoundary ? { permissionsBoundary } : {}),
   };
+}
+
+/**
+ * `config.pipeline.nodejs`: a Node.js major version, as a string, that the CodeBuild image of every architecture the
+ * pipeline's steps run on offers (the tooling's, synth's, and each layer's), and not past its end of life.
+ */
+function parseNodejs(c: Checker, raw: unknown, layers: readonly LayerConfig[], today: Date): string {
+  const at = 'config.pipeline.nodejs';
+  if (raw === undefined) return DEFAULT_NODEJS;
+  const day = today.toISOString().slice(0, 10);
+  const alive = (v: string) => !NODE_END_OF_LIFE[v] || day < NODE_END_OF_LIFE[v];
+  const architectures = pipelineBuildArchitectures(layers.map((l) => l.architectures[0]).filter(Boolean));
+  const offered = (a: Architecture) => BUILD_IMAGES[a].nodejs;
+  // What would work here: offered by the image of every architecture in use, and alive.
+  const usable = offered(TOOLING_ARCHITECTURE).filter(
+    (v) => alive(v) && architectures.every((a) => offered(a).includes(v)),
+  );
+  const choose = `write ${usable.map((v) => `"${v}"`).join(' or ')}, or leave the setting out for "${DEFAULT_NODEJS}"`;
+  const version = typeof raw === 'number' ? String(raw) : raw;
+  const known = new Set(ARCHITECTURES.flatMap(offered));
+  if (typeof version !== 'string' || !known.has(version)) {
+    c.problem(at, raw, 'is not a Node.js major version the CodeBuild images offer', choose);
+    return DEFAULT_NODEJS;
+  }
+  if (!alive(version)) {
+    c.problem(at, raw, `reached its end of life on ${NODE_END_OF_LIFE[version]}`, choose);
+    return DEFAULT_NODEJS;
+  }
+  const missing = architectures.filter((a) => !offered(a).includes(version));
+  for (const architecture of missing) {
+    const built = layers.filter((l) => l.architectures[0] === architecture).map((l) => `"${l.name}"`);
+    const runs = built.length > 0 ? `which builds layers ${built.join(', ')}` : 'which runs synth';
+    c.problem(
+      at,
+      raw,
+      `is not offered by ${BUILD_IMAGES[architecture].name} (${architecture}, ${runs}): it offers ${offered(architecture).join(', ')}`,
+      `${choose}; or build those layers for an architecture whose image offers it (config.layers.<name>.architectures)`,
+    );
+  }
+  return missing.length > 0 ? DEFAULT_NODEJS : version;
 }
 
 function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefined {
@@ -295,7 +350,9 @@ function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefined {
   const source = parseSource(c, p.source);
   const notifications = parseNotifications(c, p.notifications, account, region);
   if (!account || !region || !source) return undefined;
-  return notifications ? { account, region, source, notifications } : { account, region, source };
+  // `nodejs` is checked with the layers, whose architectures it depends on.
+  const nodejs = DEFAULT_NODEJS;
+  return notifications ? { account, region, source, notifications, nodejs } : { account, region, source, nodejs };
 }
 
 function parseNotifications(

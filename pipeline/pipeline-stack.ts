@@ -4,6 +4,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
+import { synthArchitecture } from '../lib/build-images';
 import type { AppConfig, SourceConfig } from '../lib/config';
 import type { LayerContent } from '../lib/layer-source';
 import { pascalCase, smokeTestRunnerRoleName } from '../lib/naming';
@@ -20,7 +21,7 @@ import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
 import { PromotionApproval } from './promotion-approval';
 import { SmokeTestStep } from './smoke-test-step';
 import { pipelineSource } from './source';
-import { SynthStep, synthArchitecture } from './synth-step';
+import { SynthStep } from './synth-step';
 
 /**
  * CodePipeline allows 50 actions in a stage; a stack deploys with two (create and execute a change set), and the
@@ -28,12 +29,6 @@ import { SynthStep, synthArchitecture } from './synth-step';
  * environment; a stack's name never depends on its wave.
  */
 export const MAX_STACKS_PER_WAVE = 24;
-
-/**
- * The Node.js every CodeBuild step runs: the newest long-term-support version the Amazon Linux 2023 standard images
- * (x86_64 5.0, aarch64 3.0) offer. Node.js 20 reached its end of life on 2026-04-30.
- */
-export const CODEBUILD_NODEJS_VERSION = '22';
 
 /**
  * A V2 trigger in place of the source action's own: a push to the branch runs the pipeline unless every file it
@@ -108,7 +103,7 @@ export class PipelineStack extends Stack {
       codeBuildDefaults: {
         // Every CodeBuild step, self-mutation and asset publishing included, runs a supported Node.js.
         partialBuildSpec: codebuild.BuildSpec.fromObject({
-          phases: { install: { 'runtime-versions': { nodejs: CODEBUILD_NODEJS_VERSION } } },
+          phases: { install: { 'runtime-versions': { nodejs: config.pipeline.nodejs } } },
         }),
         buildEnvironment: {
           buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,

@@ -53,12 +53,3 @@ export class SynthStep extends CodeBuildStep {
     });
   }
 }
-
-/**
- * The architecture synth runs on: the one most layers are built for, arm64 (Graviton, the cheaper host) on a tie
- * or when there is no layer.
- */
-export function synthArchitecture(layerArchitectures: readonly Architecture[]): Architecture {
-  const count = (a: Architecture) => layerArchitectures.filter((x) => x === a).length;
-  return count('x86_64') > count('arm64') ? 'x86_64' : 'arm64';
-}

@@ -46,6 +46,35 @@ const EXTRA_LAYERS = ['extra-1', 'extra-2', 'extra-3', 'extra-4'];
 const badConfigs: readonly BadConfig[] = [
   // The application and the pipeline.
   {
+    name: 'a Node.js the arm64 image that builds the layers does not offer',
+    change: (c) => {
+      c.pipeline.nodejs = '24';
+    },
+    problems: [
+      {
+        setting: 'config.pipeline.nodejs',
+        message:
+          'is not offered by aws/codebuild/amazonlinux-aarch64-standard:3.0 (arm64, which builds layers "common", "domain"): it offers 18, 20, 22',
+      },
+    ],
+  },
+  {
+    name: 'a Node.js past its end of life',
+    change: (c) => {
+      c.pipeline.nodejs = 20;
+    },
+    problems: [{ setting: 'config.pipeline.nodejs', message: 'reached its end of life on 2026-04-30' }],
+  },
+  {
+    name: 'a Node.js that is not a major version',
+    change: (c) => {
+      c.pipeline.nodejs = 'lts';
+    },
+    problems: [
+      { setting: 'config.pipeline.nodejs', message: 'is not a Node.js major version the CodeBuild images offer' },
+    ],
+  },
+  {
     name: 'missing appName',
     change: (c) => {
       delete c.appName;
@@ -606,6 +635,19 @@ describe('parseConfig', () => {
 
   test.each(badConfigs)('rejects $name', (bad) => {
     expect(reportedProblems(bad)).toEqual(bad.problems);
+  });
+
+  test("tells a bad Node.js's fix: the versions every image in use offers, alive on the day", () => {
+    const config = baseConfig();
+    config.pipeline.nodejs = '24';
+    const [problem] = configErrorOf(() => parseConfig(config, { projectRoot: FIXTURE_ROOT, today: TODAY })).problems;
+    expect(problem.fix).toBe(
+      'write "22", or leave the setting out for "22"; or build those layers for an architecture whose image offers it (config.layers.<name>.architectures)',
+    );
+    config.pipeline.nodejs = '22';
+    expect(parseConfig(config, { projectRoot: FIXTURE_ROOT, today: TODAY }).pipeline.nodejs).toBe('22');
+    delete config.pipeline.nodejs;
+    expect(parseConfig(config, { projectRoot: FIXTURE_ROOT, today: TODAY }).pipeline.nodejs).toBe('22');
   });
 
   test('reports an empty layers object, and every reference and folder it leaves without a layer', () => {

@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { dependencyAuditCommands } from '../pipeline/dependency-audit';
 import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
-import { CODEBUILD_NODEJS_VERSION, MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
+import { BUILD_IMAGES, DEFAULT_NODEJS } from '../lib/build-images';
+import { MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
 import { buildApp, copyProject, FIXTURE_PIPELINE_STAGES } from './helpers';
 
 interface Action {
@@ -34,6 +35,21 @@ const stageNames = stages.map((s) => s.Name);
 const action = (stage: string, name: string) =>
   stages.find((s) => s.Name === stage)!.Actions.find((a) => a.Name === name)!;
 const projectOf = (a: Action) => template.toJSON().Resources[a.Configuration!.ProjectName.Ref].Properties;
+
+/** [image, Node.js of its buildspec] of each CodeBuild project; each Node.js one its image offers. */
+function nodejsOfProjects(outdir: string, pipelineTemplate: Template): [string, string][] {
+  return Object.values(pipelineTemplate.findResources('AWS::CodeBuild::Project')).map((project) => {
+    const source: string = project.Properties.Source.BuildSpec;
+    const buildspec = source.startsWith('{')
+      ? JSON.parse(source)
+      : parse(fs.readFileSync(path.join(outdir, source), 'utf8'));
+    const image: string = project.Properties.Environment.Image;
+    const nodejs: string = buildspec.phases.install['runtime-versions'].nodejs;
+    const offered = Object.values(BUILD_IMAGES).find((i) => i.name === image)?.nodejs ?? [];
+    expect([image, nodejs, offered.includes(nodejs)]).toEqual([image, nodejs, true]);
+    return [image, nodejs];
+  });
+}
 
 describe('the pipeline', () => {
   test('is a V2 pipeline, in promotion order: source, build, self-mutation, assets, then each environment', () => {
@@ -104,7 +120,11 @@ describe('the pipeline', () => {
     );
     const buildspec = JSON.parse(project.Source.BuildSpec);
     const layerBuildspec = parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8'));
-    expect(buildspec.phases.install).toEqual(layerBuildspec.phases.install);
+    // The layer buildspec's install phase, with the pipeline's Node.js.
+    expect(buildspec.phases.install).toEqual({
+      ...layerBuildspec.phases.install,
+      'runtime-versions': { ...layerBuildspec.phases.install['runtime-versions'], nodejs: DEFAULT_NODEJS },
+    });
     expect(buildspec.env).toEqual(layerBuildspec.env);
     expect(buildspec.cache.paths).toEqual(['/root/.cache/pip/**/*', '/root/.npm/**/*']);
     expect(project.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
@@ -117,18 +137,28 @@ describe('the pipeline', () => {
     ]);
   });
 
-  test('runs a supported Node.js (22) in every CodeBuild project, self-mutation and asset publishing included', () => {
-    const outdir = created.app.synth().directory;
-    const projects = Object.values(template.findResources('AWS::CodeBuild::Project'));
-    expect(projects.length).toBeGreaterThanOrEqual(5);
-    for (const project of projects) {
-      const source: string = project.Properties.Source.BuildSpec;
-      const buildspec = source.startsWith('{')
-        ? JSON.parse(source)
-        : parse(fs.readFileSync(path.join(outdir, source), 'utf8'));
-      expect(buildspec.phases.install['runtime-versions'].nodejs).toBe(CODEBUILD_NODEJS_VERSION);
-    }
-    expect(CODEBUILD_NODEJS_VERSION).toBe('22');
+  test('runs the configured Node.js (22 by default) in every CodeBuild project, on an image that offers it', () => {
+    expect(nodejsOfProjects(created.app.synth().directory, template)).toEqual(
+      Object.values(template.findResources('AWS::CodeBuild::Project')).map((p) => [
+        p.Properties.Environment.Image,
+        '22',
+      ]),
+    );
+    expect(DEFAULT_NODEJS).toBe('22');
+  });
+
+  test('runs config.pipeline.nodejs in every project when every image in use offers it: 24 with x86_64 layers', () => {
+    const x86 = buildApp({
+      config: (c) => {
+        c.pipeline.nodejs = '24';
+        for (const layer of Object.values<any>(c.layers)) layer.architectures = ['x86_64'];
+        for (const fn of Object.values<any>(c.functions)) fn.architecture = 'x86_64';
+      },
+    });
+    const pipelineTemplate = Template.fromStack(x86.pipelineStack);
+    const found = nodejsOfProjects(x86.app.synth().directory, pipelineTemplate);
+    expect(found.length).toBeGreaterThanOrEqual(5);
+    expect(found.every(([image, nodejs]) => image === BUILD_IMAGES.x86_64.name && nodejs === '24')).toBe(true);
   });
 
   test('runs every CodeBuild project on Amazon Linux 2023, with a timeout chosen per step', () => {

@@ -1,0 +1,61 @@
+/**
+ * The CodeBuild images the pipeline's steps run on, and the Node.js versions they offer: what `config.pipeline.nodejs`
+ * is checked against. No CDK here, so the configuration can use it.
+ */
+import type { Architecture } from './runtimes';
+
+/** One Amazon Linux 2023 standard image of CodeBuild: the OS family Lambda runs on. */
+export interface BuildImage {
+  /** As CodeBuild names it. */
+  readonly name: string;
+  /** The Node.js major versions its buildspec `runtime-versions` may ask for (the image's runtimes.yml). */
+  readonly nodejs: readonly string[];
+}
+
+/**
+ * The image of each architecture, as the CodeBuild images repository's runtimes.yml of each lists its Node.js
+ * versions (November 2026). When CodeBuild adds a version to an image, add it here.
+ */
+export const BUILD_IMAGES: Readonly<Record<Architecture, BuildImage>> = {
+  x86_64: { name: 'aws/codebuild/amazonlinux-x86_64-standard:5.0', nodejs: ['18', '20', '22', '24'] },
+  arm64: { name: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', nodejs: ['18', '20', '22'] },
+};
+
+/**
+ * The architecture of the steps that build nothing for Lambda (self-mutation, assets, the change review, the smoke
+ * tests): CDK Pipelines' own steps run on x86_64.
+ */
+export const TOOLING_ARCHITECTURE: Architecture = 'x86_64';
+
+/**
+ * End of life of the Node.js major versions (the Node.js release schedule): from that day a version gets no security
+ * fixes, and the AWS SDK stops supporting it soon after.
+ */
+export const NODE_END_OF_LIFE: Readonly<Record<string, string>> = {
+  '18': '2025-04-30',
+  '20': '2026-04-30',
+  '22': '2027-04-30',
+  '24': '2028-04-30',
+};
+
+/** The Node.js every CodeBuild step runs unless `config.pipeline.nodejs` says otherwise; the one to develop with. */
+export const DEFAULT_NODEJS = '22';
+
+/**
+ * The architecture synth runs on: the one most layers are built for, arm64 (Graviton, the cheaper host) on a tie or
+ * when there is no layer.
+ */
+export function synthArchitecture(layerArchitectures: readonly Architecture[]): Architecture {
+  const count = (a: Architecture) => layerArchitectures.filter((x) => x === a).length;
+  return count('x86_64') > count('arm64') ? 'x86_64' : 'arm64';
+}
+
+/**
+ * The architectures of every CodeBuild step of a pipeline whose layers are built for these (first) architectures:
+ * the tooling's, synth's, and one per other layer architecture.
+ */
+export function pipelineBuildArchitectures(layerArchitectures: readonly Architecture[]): Architecture[] {
+  return [
+    ...new Set<Architecture>([TOOLING_ARCHITECTURE, synthArchitecture(layerArchitectures), ...layerArchitectures]),
+  ].sort();
+}
