@@ -3,12 +3,14 @@
  * targets. Prints a table and writes the same as JSON to `.bench/results.json`.
  *
  *   npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--baseline-assembly <cdk.out of another version>]
+ *                    [--baseline-tests <checkout of another version, its packages installed>] [--test-runs N]
  *
  * 1. `cdk synth` of the project versus an empty app made by `cdk init app --language typescript` (runs interleaved).
  * 2. The layer builder on the `common` layer from an offline wheelhouse: first build, no-op rebuild, and the layer's
  *    size versus a plain `pip install -t`.
  * 3. `cdk synth` of copies of the project with 1, 10, 50 and 100 functions.
- * 4. The time of the whole test suite (`npm test`).
+ * 4. The time of the whole test suite (`npm test`); with `--baseline-tests`, the suite of another checkout too, the
+ *    two run alternately (`--test-runs` times each, default 1), medians compared, and each suite's test count.
  * 5. The pipeline's shape and a model of its time (`pipeline-model.ts`), from the project's synthesized assembly,
  *    with the tests, synth and layer build timed above; with `--baseline-assembly`, the same model of another
  *    version's assembly (for example `cdk.out` of a checkout of an earlier commit) beside it.
@@ -58,6 +60,10 @@ interface Options {
   readonly skipTests: boolean;
   /** A synthesized assembly of another version, modelled beside this one. */
   readonly baselineAssembly?: string;
+  /** A checkout of another version (packages installed) whose `npm test` is timed beside this one's. */
+  readonly baselineTests?: string;
+  /** How many times each suite runs when compared with a baseline. */
+  readonly testRuns: number;
 }
 
 /** A value must be at most (`<=`) or below (`<`) the limit. */
@@ -98,16 +104,30 @@ interface Results {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: { -readonly [K in keyof Options]: Options[K] } = { runs: 3, skipInit: false, skipTests: false };
+  const options: { -readonly [K in keyof Options]: Options[K] } = {
+    runs: 3,
+    skipInit: false,
+    skipTests: false,
+    testRuns: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--skip-init') options.skipInit = true;
     else if (arg === '--skip-tests') options.skipTests = true;
-    else if (arg === '--runs' || arg.startsWith('--runs=')) {
-      const raw = arg === '--runs' ? argv[++i] : arg.slice('--runs='.length);
+    else if (arg === '--runs' || arg.startsWith('--runs=') || arg === '--test-runs') {
+      const name = arg.startsWith('--runs') ? '--runs' : '--test-runs';
+      const raw = arg === name ? argv[++i] : arg.slice(`${name}=`.length);
       const runs = Number(raw);
-      if (!Number.isInteger(runs) || runs < 1) usage(`--runs wants a whole number of at least 1, not "${raw ?? ''}"`);
-      options.runs = runs;
+      if (!Number.isInteger(runs) || runs < 1) usage(`${name} wants a whole number of at least 1, not "${raw ?? ''}"`);
+      if (name === '--runs') options.runs = runs;
+      else options.testRuns = runs;
+    } else if (arg === '--baseline-tests') {
+      const dir = argv[++i];
+      if (!dir || !fs.existsSync(path.join(dir, 'package.json')) || !fs.existsSync(path.join(dir, 'node_modules')))
+        usage(
+          `--baseline-tests wants a checkout with its packages installed (package.json, node_modules), not "${dir ?? ''}"`,
+        );
+      options.baselineTests = path.resolve(dir);
     } else if (arg === '--baseline-assembly') {
       const dir = argv[++i];
       if (!dir || !fs.existsSync(path.join(dir, 'PipelineStack.template.json')))
@@ -120,7 +140,7 @@ function parseOptions(argv: readonly string[]): Options {
 
 function usage(message: string): never {
   process.stderr.write(
-    `bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--baseline-assembly DIR]\n`,
+    `bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--baseline-assembly DIR] [--baseline-tests DIR] [--test-runs N]\n`,
   );
   process.exit(2);
 }
@@ -628,22 +648,63 @@ function benchPipeline(options: Options, projectOut: string | undefined, samples
 // The test suite
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Section 4: the whole test suite, once. */
+/** One run of a checkout's `npm test`: its time, exit code and how many tests it ran (jest's and Python's). */
+interface SuiteRun {
+  readonly seconds: number;
+  readonly code: number;
+  readonly tests: number;
+  readonly output: string;
+}
+
+function runSuite(cwd: string): SuiteRun {
+  const start = performance.now();
+  const { code, output } = run('npm', ['test'], { cwd, allowFailure: true });
+  const jest = /^Tests:.*?(\d+) total/m.exec(output);
+  const python = /^python: (\d+) passed/m.exec(output);
+  const tests = Number(jest?.[1] ?? 0) + Number(python?.[1] ?? 0);
+  return { seconds: seconds(start), code, tests, output };
+}
+
+/**
+ * Section 4: the whole test suite; with a baseline checkout, both suites alternately, so that the machine's load
+ * falls on both alike, and the ratio of their medians.
+ */
 function benchTests(options: Options, samples: Record<string, number[]>): Row[] {
   const section = 'tests';
-  const metric = 'npm test (whole suite, once)';
+  const metric = 'npm test (whole suite)';
   if (options.skipTests) return [notMeasured(section, metric, 'skipped', '--skip-tests')];
-  log('npm test (a minute or two)');
-  const start = performance.now();
-  const { code, output } = run('npm', ['test'], { cwd: PROJECT_ROOT, allowFailure: true });
-  const s = seconds(start);
-  samples['tests.npmTest'] = [s];
-  log(`npm test: ${s.toFixed(1)} s, exit code ${code}`);
-  if (code !== 0) {
-    log(`npm test output (end):\n${output.slice(-3000)}`);
-    return [{ section, metric, value: s, unit: 's', status: 'failed', note: `exit code ${code}: the suite fails` }];
+  const runs = options.baselineTests ? options.testRuns : 1;
+  const mine: SuiteRun[] = [];
+  const theirs: SuiteRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (options.baselineTests) {
+      log(`npm test of the baseline, run ${i + 1} of ${runs} (minutes)`);
+      theirs.push(runSuite(options.baselineTests));
+      log(`baseline: ${theirs[i].seconds.toFixed(1)} s, ${theirs[i].tests} tests, exit code ${theirs[i].code}`);
+    }
+    log(`npm test, run ${i + 1} of ${runs} (minutes)`);
+    mine.push(runSuite(PROJECT_ROOT));
+    log(`npm test: ${mine[i].seconds.toFixed(1)} s, ${mine[i].tests} tests, exit code ${mine[i].code}`);
   }
-  return [measured(section, metric, s, 's')];
+  samples['tests.npmTest'] = mine.map((r) => r.seconds);
+  const failed = mine.find((r) => r.code !== 0);
+  if (failed) {
+    log(`npm test output (end):\n${failed.output.slice(-3000)}`);
+    return [{ section, metric, unit: 's', status: 'failed', note: `exit code ${failed.code}: the suite fails` }];
+  }
+  const s = median(mine.map((r) => r.seconds));
+  const rows = [measured(section, metric, s, 's', undefined, `${mine[0].tests} tests`)];
+  if (options.baselineTests) {
+    samples['tests.baselineNpmTest'] = theirs.map((r) => r.seconds);
+    const base = median(theirs.map((r) => r.seconds));
+    const perTest = s / Math.max(1, mine[0].tests) / (base / Math.max(1, theirs[0].tests));
+    rows.push(
+      measured(section, 'npm test of the baseline', base, 's', undefined, `${theirs[0].tests} tests`),
+      measured(section, 'npm test / the baseline', s / base, 'x', { op: '<=', limit: 0.5 }),
+      measured(section, 'seconds a test / the baseline', perTest, 'x'),
+    );
+  }
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
