@@ -35,20 +35,8 @@ const LAYER = 'common';
 const FUNCTION_COUNTS = [1, 10, 50, 100];
 const TEMPLATE_FUNCTION = 'health-check';
 const CODEPIPELINE_ACTIONS_PER_STAGE = 50;
-const PLAIN_PIP_FLAGS = [
-  '--platform',
-  'manylinux2014_aarch64',
-  '--implementation',
-  'cp',
-  '--python-version',
-  '3.13',
-  '--only-binary=:all:',
-];
-const FAKE_ORJSON = {
-  name: 'orjson',
-  version: '3.10.15',
-  tag: 'cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64',
-};
+/** The manylinux platform of each architecture, as wheel tags and pip's `--platform` name it. */
+const MANYLINUX: Record<string, string> = { arm64: 'aarch64', x86_64: 'x86_64' };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options, rows, results
@@ -370,10 +358,31 @@ function pythonSource(bytes: number): string {
   return source;
 }
 
-/** A folder holding one fake orjson wheel for Lambda's arm64 Python 3.13. */
-function makeWheelhouse(scratch: Scratch): string {
+/** pip's flags for the layer's Lambda platform: its first runtime and architecture, binary wheels only. */
+function plainPipFlags(layer: LayerConfig): string[] {
+  const python = layer.runtimes[0].replace(/^python/, '');
+  const platform = `manylinux2014_${MANYLINUX[layer.architectures[0]]}`;
+  return ['--platform', platform, '--implementation', 'cp', '--python-version', python, '--only-binary=:all:'];
+}
+
+/**
+ * A folder holding a fake wheel of each package the layer's requirements pin (`name==version`), for its first
+ * runtime and architecture: the layer builds offline, whatever the project's layer and its pins become.
+ */
+function makeWheelhouse(scratch: Scratch, projectRoot: string, layer: LayerConfig): string {
   const dir = scratch.dir('wheelhouse');
-  makeWheel(dir, { ...FAKE_ORJSON, files: { 'orjson/__init__.py': pythonSource(200 * 1024) } });
+  const cp = `cp${layer.runtimes[0].replace(/^python|\./g, '')}`;
+  const arch = MANYLINUX[layer.architectures[0]];
+  const requirements = fs.readFileSync(path.join(projectRoot, 'layers', layer.name, 'requirements.txt'), 'utf8');
+  for (const [, name, version] of requirements.matchAll(/^([A-Za-z0-9_.-]+)==([^\s;#]+)/gm)) {
+    const module = name.toLowerCase().replace(/[-.]/g, '_');
+    makeWheel(dir, {
+      name: module,
+      version,
+      tag: `${cp}-${cp}-manylinux_2_17_${arch}.manylinux2014_${arch}`,
+      files: { [`${module}/__init__.py`]: pythonSource(200 * 1024) },
+    });
+  }
   return dir;
 }
 
@@ -398,10 +407,15 @@ function layerConfig(projectRoot: string, name: string): LayerConfig {
 }
 
 /** Size of a plain `pip install -r requirements.txt -t <dir>` of the layer's requirements, everything pip wrote. */
-function plainInstallBytes(projectRoot: string, pipEnv: Record<string, string>, scratch: Scratch): number {
+function plainInstallBytes(
+  projectRoot: string,
+  layer: LayerConfig,
+  pipEnv: Record<string, string>,
+  scratch: Scratch,
+): number {
   const target = path.join(scratch.dir('plain-pip'), 'site');
   const requirements = path.join(projectRoot, 'layers', LAYER, 'requirements.txt');
-  run('python3', ['-m', 'pip', 'install', '-r', requirements, '-t', target, ...PLAIN_PIP_FLAGS], {
+  run('python3', ['-m', 'pip', 'install', '-r', requirements, '-t', target, ...plainPipFlags(layer)], {
     cwd: projectRoot,
     env: pipEnv,
   });
@@ -416,8 +430,8 @@ async function benchLayerBuilder(
 ): Promise<Row[]> {
   const section = 'layer builder';
   const root = scratch.projectCopy('layer-project', ['layers', 'lambda', 'cdk.json', 'package.json']);
-  const pipEnv = offlinePipEnv(makeWheelhouse(scratch));
   const layer = layerConfig(root, LAYER);
+  const pipEnv = offlinePipEnv(makeWheelhouse(scratch, root, layer));
 
   const first: number[] = (samples['layer.firstBuild'] = []);
   const noop: number[] = (samples['layer.noopRebuild'] = []);
@@ -436,7 +450,7 @@ async function benchLayerBuilder(
       );
     }
   });
-  const plainBytes = plainInstallBytes(root, pipEnv, scratch);
+  const plainBytes = plainInstallBytes(root, layer, pipEnv, scratch);
   const KiB = 1024;
   return [
     measured(section, `layer "${LAYER}" first build (--force)`, median(first), 's'),
@@ -500,6 +514,11 @@ function scaledProject(count: number, scratch: Scratch): string {
   for (const name of Object.keys(original)) fs.rmSync(path.join(lambdaDir, name), { recursive: true, force: true });
   cdkJson.context.config.functions = functions;
   writeJson(cdkJsonFile, cdkJson);
+  // The project's service modules belong to its own stacks and functions, which the copy no longer has.
+  fs.writeFileSync(
+    path.join(root, 'lib', 'services', 'index.ts'),
+    "import type { Services } from '../service';\n\nexport const SERVICES: Services = {};\n",
+  );
   return root;
 }
 
