@@ -159,16 +159,29 @@ export function checkPlaceholders(config: unknown): Finding[] {
       'put your repository there: "<owner>/<name>" for a connection, the repository\'s name for CodeCommit',
     );
   }
-  const emails = field(field(pipeline, 'notifications'), 'emails');
-  (Array.isArray(emails) ? emails : []).forEach((email: unknown, i) => {
-    if (typeof email === 'string' && email.toLowerCase().endsWith(PLACEHOLDER_EMAIL_DOMAIN)) {
-      found(
-        `config.pipeline.notifications.emails[${i}]`,
-        email,
-        `is a placeholder address (${PLACEHOLDER_EMAIL_DOMAIN.slice(1)} receives no mail)`,
-        'put the address that should hear of failed pipeline runs there, or remove it',
-      );
-    }
+  const placeholderEmails = (setting: string, emails: unknown, who: string) =>
+    (Array.isArray(emails) ? emails : []).forEach((email: unknown, i) => {
+      if (typeof email === 'string' && email.toLowerCase().endsWith(PLACEHOLDER_EMAIL_DOMAIN)) {
+        found(
+          `${setting}[${i}]`,
+          email,
+          `is a placeholder address (${PLACEHOLDER_EMAIL_DOMAIN.slice(1)} receives no mail)`,
+          `put the address that should hear of ${who} there, or remove it`,
+        );
+      }
+    });
+  placeholderEmails(
+    'config.pipeline.notifications.emails',
+    field(field(pipeline, 'notifications'), 'emails'),
+    'failed pipeline runs',
+  );
+  (Array.isArray(environments) ? environments : []).forEach((environment: unknown, i) => {
+    const name = field(environment, 'name');
+    placeholderEmails(
+      `config.environments[${i}].alarms.notify`,
+      field(field(environment, 'alarms'), 'notify'),
+      `the ${typeof name === 'string' ? `${name} environment` : 'environment'}'s alarms`,
+    );
   });
   return findings;
 }

@@ -143,10 +143,23 @@ export interface AlarmsConfig {
    * @default 1
    */
   readonly evaluationPeriods: number;
+  /**
+   * Who hears of the alarms outside deployments too: e-mail addresses subscribed to the environment's alarm topic
+   * (`<app>-<environment>-alarms`, in its layer stack), which every alarm notifies when it goes off and when it is OK
+   * again. The topic exists without them; other endpoints (a chat channel, a pager) can subscribe to it.
+   * @default - no subscription
+   */
+  readonly notify: readonly string[];
 }
 
-/** The strictest alarms: one error or one throttle in a minute stops the release. */
-export const ALARM_DEFAULTS: AlarmsConfig = { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1 };
+/** The strictest alarms: one error or one throttle in a minute stops the release; nobody is e-mailed. */
+export const ALARM_DEFAULTS: AlarmsConfig = {
+  errors: 1,
+  throttles: 1,
+  periodMinutes: 1,
+  evaluationPeriods: 1,
+  notify: [],
+};
 
 /** One layer under `layers/<name>`. */
 export interface LayerConfig {
@@ -624,7 +637,7 @@ function parseAlarms(c: Checker, raw: unknown, at: string): AlarmsConfig | undef
   const a = c.object(
     raw,
     at,
-    'write { "errors": 5, "throttles": 1, "periodMinutes": 1, "evaluationPeriods": 2 } (each optional), or leave it out',
+    'write { "errors": 5, "throttles": 1, "periodMinutes": 1, "evaluationPeriods": 2, "notify": ["oncall@example.com"] } (each optional), or leave it out',
   );
   if (!a) return undefined;
   const known = Object.keys(ALARM_DEFAULTS);
@@ -668,8 +681,11 @@ function parseAlarms(c: Checker, raw: unknown, at: string): AlarmsConfig | undef
     );
     return undefined;
   }
+  const notify = c.list(a.notify, `${at}.notify`, ALARM_DEFAULTS.notify, (v, itemAt) =>
+    c.matching(v, itemAt, EMAIL, 'is not an e-mail address', 'write an address such as "oncall@example.com"'),
+  );
   return errors && throttles && periodMinutes && evaluationPeriods
-    ? { errors, throttles, periodMinutes, evaluationPeriods }
+    ? { errors, throttles, periodMinutes, evaluationPeriods, notify }
     : undefined;
 }
 

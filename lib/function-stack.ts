@@ -1,6 +1,7 @@
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -13,7 +14,14 @@ import { FunctionQueue } from './function-queue';
 import { FunctionSchedule } from './function-schedule';
 import { LiveAlias } from './live-alias';
 import { functionCodeDir } from './project-layout';
-import { functionEnvironment, pascalCase, smokeTestRoleName, smokeTestRunnerRoleName } from './naming';
+import {
+  alarmName,
+  alarmTopicName,
+  functionEnvironment,
+  pascalCase,
+  smokeTestRoleName,
+  smokeTestRunnerRoleName,
+} from './naming';
 import { AttachedLayer, PythonFunction } from './python-function';
 import { deadLetterQueue } from './secure-queue';
 import { SERVICES_MODULE, type Service, type ServiceContext, type ServiceFunction } from './service';
@@ -120,6 +128,12 @@ export class FunctionStack extends Stack {
     };
 
     const application = new codedeploy.LambdaApplication(this, 'Releases');
+    // The environment's alarm topic, in its layer stack: the ARN is built from this stack's own account and region.
+    const alarmTopic = sns.Topic.fromTopicArn(
+      this,
+      'AlarmTopic',
+      this.formatArn({ service: 'sns', resource: alarmTopicName(props.appName, props.environmentName) }),
+    );
     const functions = new Map<string, PythonFunction>();
     const releases = new Map<string, LiveAlias>();
     const outputs = new Map<string, CfnOutput>();
@@ -146,6 +160,8 @@ export class FunctionStack extends Stack {
           layerVersionKeys: layers.map((l) => `${l.name}=${l.versionKey}`),
           strategy: props.deployment,
           alarms: props.alarms,
+          alarmNames: (metric) => alarmName(props.appName, props.environmentName, props.name, config.name, metric),
+          alarmTopic,
           application,
         }),
       );

@@ -24,6 +24,7 @@ export class LayerStage extends Stage {
       appName: props.appName,
       environmentName: props.environment.name,
       layers: props.layers,
+      alarmEmails: props.environment.alarms.notify,
       env: { account: props.environment.account, region: props.environment.region },
       tags: appTags(props.appName),
       description: `Shared Python layers of ${props.appName} (${props.environment.name}), with their ARNs in SSM`,

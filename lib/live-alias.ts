@@ -1,7 +1,9 @@
 import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ALARM_DEFAULTS, type AlarmsConfig } from './config';
 import type { DeploymentStrategy } from './deployment-strategies';
@@ -61,6 +63,16 @@ export interface LiveAliasProps {
    * @default ALARM_DEFAULTS - the first error or throttle in a minute
    */
   readonly alarms?: AlarmsConfig;
+  /**
+   * The name of the alarm on a metric (`Errors`, `Throttles`).
+   * @default - names CloudFormation generates
+   */
+  readonly alarmNames?: (metric: string) => string;
+  /**
+   * The topic the alarms notify when they go off and when they are OK again, during a release or not.
+   * @default - no notification
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -69,7 +81,8 @@ export interface LiveAliasProps {
  * new version by the environment's strategy. Two alarms watch the new version's own errors and throttles through
  * the alias (Lambda's `ExecutedVersion` dimension): either, during the shift, stops the deployment and moves the
  * alias back to the previous version; so does a failed or stopped deployment. The old version's traffic, most of it
- * during a canary, can neither stop a good release nor hide a bad one.
+ * during a canary, can neither stop a good release nor hide a bad one. Outside a release the same alarms watch every
+ * call of the live version, and notify the environment's alarm topic when they go off and when they are OK again.
  */
 export class LiveAlias extends Construct {
   readonly alias: lambda.Alias;
@@ -104,6 +117,7 @@ export class LiveAlias extends Construct {
       });
     const alarmOn = (alarmId: string, metricName: string, threshold: number) =>
       new cloudwatch.Alarm(this, alarmId, {
+        ...(props.alarmNames ? { alarmName: props.alarmNames(metricName) } : {}),
         metric: newVersionMetric(metricName),
         threshold,
         evaluationPeriods: alarms.evaluationPeriods,
@@ -113,10 +127,18 @@ export class LiveAlias extends Construct {
           `${metricName} of the version the ${LIVE_ALIAS} alias points to, its own calls through the alias only ` +
           `(ExecutedVersion): at least ${threshold} in each of ${alarms.evaluationPeriods} consecutive ` +
           `${alarms.periodMinutes}-minute period(s). While CodeDeploy shifts ${LIVE_ALIAS} to this version, it ` +
-          `stops the deployment and moves ${LIVE_ALIAS} back to the previous version`,
+          `stops the deployment and moves ${LIVE_ALIAS} back to the previous version` +
+          (props.alarmTopic ? `. It notifies the environment's alarm topic, during a release or not` : ''),
       });
     this.errorsAlarm = alarmOn('Errors', 'Errors', alarms.errors);
     this.throttlesAlarm = alarmOn('Throttles', 'Throttles', alarms.throttles);
+    if (props.alarmTopic) {
+      const notify = new actions.SnsAction(props.alarmTopic);
+      for (const alarm of [this.errorsAlarm, this.throttlesAlarm]) {
+        alarm.addAlarmAction(notify);
+        alarm.addOkAction(notify);
+      }
+    }
     // CloudFormation moves the alarms to the new version before it updates the alias, which starts the shift: they
     // do not watch the old version while CodeDeploy moves traffic off it. (An updated alarm keeps its state until its
     // next evaluation, at most a period later.)

@@ -61,6 +61,27 @@ export function smokeTestRunnerRoleName(appName: string, environment: string): s
   return `${appName}-${environment}-smoke-runner`;
 }
 
+/**
+ * The SNS topic every alarm of an environment notifies: `<app>-<environment>-alarms`. The layer stack creates it;
+ * the function stacks build its ARN from their own account and region and this name (no export).
+ */
+export function alarmTopicName(appName: string, environment: string): string {
+  return `${appName}-${environment}-alarms`;
+}
+
+/**
+ * The name of a function's release alarm: `<app>-<environment>-<stack>-<function>-<metric>` (lower case), unique in
+ * the account and region, readable in a notification, and matched by {@link alarmNamePattern}.
+ */
+export function alarmName(appName: string, environment: string, stack: string, fn: string, metric: string): string {
+  return `${appName}-${environment}-${stack}-${fn}-${metric.toLowerCase()}`;
+}
+
+/** What the names of an environment's alarms start with: the alarm topic accepts these alarms only. */
+export function alarmNamePattern(appName: string, environment: string): string {
+  return `${appName}-${environment}-*`;
+}
+
 /** `dev` -> `Dev`, `daily-report` -> `DailyReport`: names as construct ids. */
 export function pascalCase(name: string): string {
   return name

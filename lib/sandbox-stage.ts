@@ -105,6 +105,7 @@ export class SandboxStage extends Stage {
       environmentName: environment.name,
       layers: props.layers,
       retainLayers: false,
+      alarmEmails: environment.alarms.notify,
       env,
       tags,
       description: `Shared Python layers of ${config.appName} in the sandbox ${environment.name}`,

@@ -1,6 +1,7 @@
 import { Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { AlarmTopic } from './alarm-topic';
 import type { LayerContent } from './layer-source';
 import { layerArnParameterName, layerName, layerVersionParameterName, pascalCase } from './naming';
 import { PythonLayer } from './python-layer';
@@ -30,14 +31,21 @@ export interface SharedLayersStackProps extends StackProps {
    * @default true
    */
   readonly retainLayers?: boolean;
+  /**
+   * Who the environment's alarm topic e-mails (`alarms.notify`).
+   * @default - nobody
+   */
+  readonly alarmEmails?: readonly string[];
 }
 
 /**
  * One environment's layers: a retained `LayerVersion` per layer, and an SSM parameter per layer holding the ARN of
  * its current version. Function stacks read the parameters; nothing is exported, so no stack ever locks a layer.
+ * It also holds the environment's alarm topic (see {@link AlarmTopic}), which the function stacks' alarms notify.
  */
 export class SharedLayersStack extends Stack {
   readonly references: readonly LayerReference[];
+  readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: SharedLayersStackProps) {
     super(scope, id, props);
@@ -72,6 +80,12 @@ export class SharedLayersStack extends Stack {
         fingerprint: construct.fingerprint,
         versionKey: construct.versionKey,
       };
+    });
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+      appName: props.appName,
+      environmentName: props.environmentName,
+      emails: props.alarmEmails ?? [],
+      retainKey: props.retainLayers,
     });
   }
 }

@@ -760,20 +760,32 @@ describe('parseConfig', () => {
     const { environments } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
 
     expect(environments.map((e) => e.alarms)).toEqual([
-      { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1 },
-      { errors: 5, throttles: 1, periodMinutes: 1, evaluationPeriods: 2 },
+      { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1, notify: [] },
+      { errors: 5, throttles: 1, periodMinutes: 1, evaluationPeriods: 2, notify: [] },
     ]);
   });
   test("parses an environment's alarms as written, each setting optional, up to the limits CloudWatch takes", () => {
     const config = baseConfig();
     config.environments[0].alarms = {};
-    config.environments[1].alarms = { errors: 10000, throttles: 3, periodMinutes: 60, evaluationPeriods: 168 };
+    config.environments[1].alarms = {
+      errors: 10000,
+      throttles: 3,
+      periodMinutes: 60,
+      evaluationPeriods: 168,
+      notify: ['oncall@acme-retail.io', 'payments-oncall@acme-retail.io'],
+    };
 
     const { environments } = parseConfig(config, { projectRoot: FIXTURE_ROOT });
 
     expect(environments.map((e) => e.alarms)).toEqual([
-      { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1 },
-      { errors: 10000, throttles: 3, periodMinutes: 60, evaluationPeriods: 168 },
+      { errors: 1, throttles: 1, periodMinutes: 1, evaluationPeriods: 1, notify: [] },
+      {
+        errors: 10000,
+        throttles: 3,
+        periodMinutes: 60,
+        evaluationPeriods: 168,
+        notify: ['oncall@acme-retail.io', 'payments-oncall@acme-retail.io'],
+      },
     ]);
   });
 

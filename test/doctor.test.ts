@@ -63,7 +63,8 @@ function realConfig(): Record<string, any> {
   c.pipeline.source.connectionArn =
     'arn:aws:codeconnections:eu-west-1:210987654321:connection/5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
   c.pipeline.source.repository = 'acme-retail/orders-platform';
-  c.pipeline.notifications.emails = ['orders-oncall@acme-retail.io'];
+  c.pipeline.notifications.emails = ['pipeline-team@acme-retail.io'];
+  c.environments[1].alarms.notify = ['orders-oncall@acme-retail.io'];
   return c;
 }
 
@@ -194,7 +195,16 @@ describe('offline', () => {
         'config.pipeline.notifications.emails[0] = "pipeline-team@example.com" is a placeholder address ' +
           '(example.com receives no mail)',
       ],
+      [
+        'fail',
+        'placeholder',
+        'config.environments[1].alarms.notify[0] = "orders-oncall@example.com" is a placeholder address ' +
+          '(example.com receives no mail)',
+      ],
     ]);
+    expect(findings[6].fix).toBe(
+      "put the address that should hear of the prod environment's alarms there, or remove it",
+    );
     expect(findings[1].fix).toBe(
       "put the dev environment's 12-digit AWS account id there (aws sts get-caller-identity --profile <a profile of that account>)",
     );
@@ -278,7 +288,7 @@ describe('offline', () => {
     expect(result.stdout).toMatch(/^ok +configuration/m);
     expect(result.stdout).toMatch(/^FAIL +placeholder +config\.pipeline\.account = "111111111111"/m);
     expect(result.stdout).toMatch(/^ok +synth +7 stacks synthesized/m);
-    expect(result.stdout).toMatch(/^6 failed, \d+ warnings? \(offline; add -- --aws/m);
+    expect(result.stdout).toMatch(/^7 failed, \d+ warnings? \(offline; add -- --aws/m);
     expect(result.status).toBe(1);
   }, 100_000);
 

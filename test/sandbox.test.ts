@@ -19,7 +19,7 @@ function sandboxApp(name: unknown, change?: (config: Record<string, any>) => voi
   });
 }
 
-/** Every physical name a set of stacks sets: stack names, SSM parameters, layer names, role names. */
+/** Every physical name a set of stacks sets: stack names, SSM parameters, layer, role, topic and alarm names. */
 function physicalNames(stacks: readonly Stack[]): string[] {
   return stacks.flatMap((stack) => {
     const resources = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, any>);
@@ -29,7 +29,13 @@ function physicalNames(stacks: readonly Stack[]): string[] {
       ...resources
         .filter((r) => r.Type !== 'AWS::Lambda::Alias')
         .flatMap((r) =>
-          [r.Properties?.Name, r.Properties?.LayerName, r.Properties?.RoleName]
+          [
+            r.Properties?.Name,
+            r.Properties?.LayerName,
+            r.Properties?.RoleName,
+            r.Properties?.TopicName,
+            r.Properties?.AlarmName,
+          ]
             .filter((n) => typeof n === 'string')
             .map((n) => `${r.Type} ${n}`),
         ),
