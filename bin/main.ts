@@ -17,6 +17,19 @@ import { SANDBOX_CONTEXT_KEY, SandboxStage, sandboxEnvironment, sandboxStageId }
 import { PipelineStack } from '../pipeline/pipeline-stack';
 import { PROJECT_ROOT } from './project';
 
+/**
+ * Set to `false` in a jest run (test/jest-environment.ts), it leaves cdk-nag out of the apps the tests build: most
+ * tests only read templates, which cdk-nag reads and never changes (test/nag.test.ts shows both, and runs it).
+ * Outside jest it is ignored: `cdk synth`, doctor and the pipeline always run cdk-nag.
+ */
+export const TEST_NAG_ENV = 'PYTHON_LAYERS_TEST_NAG';
+
+/** cdk-nag's AwsSolutions pack over the whole app at synth: a finding fails it. */
+function addNag(app: App): void {
+  if (process.env.JEST_WORKER_ID !== undefined && process.env[TEST_NAG_ENV] === 'false') return;
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+}
+
 /** Options of {@link createApp}. */
 export interface CreateAppOptions extends AppProps {
   /** @default PROJECT_ROOT */
@@ -62,7 +75,7 @@ function pipelineApp({ app, projectRoot, today, config, layers, services }: AppI
   for (const warning of runtimeDeprecationWarnings(config, today)) {
     Annotations.of(pipelineStack).addWarningV2('python-layers:runtime-deprecation', warning);
   }
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addNag(app);
   return { app, pipelineStack };
 }
 
@@ -91,7 +104,7 @@ function sandboxApp({ app, projectRoot, config, layers, services }: AppInputs): 
     permissionsBoundary: stagePermissionsBoundary(config),
     services,
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addNag(app);
   return { app, sandbox };
 }
 

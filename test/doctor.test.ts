@@ -44,6 +44,7 @@ import {
   copyProjectWithTools,
   FIXTURE_ROOT,
   runEntryPoint,
+  withNag,
 } from './helpers';
 
 const PIPELINE = '111111111111';
@@ -268,14 +269,16 @@ describe('offline', () => {
   });
 
   test('a cdk-nag finding fails synth, and doctor with it, with the report', () => {
-    const { findings, stacks } = checkSynth(FIXTURE_ROOT, {
-      context: cdkJsonContext(),
-      build: (options) => {
-        const created = createApp(options);
-        new s3.Bucket(created.pipelineStack, 'Unlogged');
-        return created;
-      },
-    });
+    const { findings, stacks } = withNag(() =>
+      checkSynth(FIXTURE_ROOT, {
+        context: cdkJsonContext(),
+        build: (options) => {
+          const created = createApp(options);
+          new s3.Bucket(created.pipelineStack, 'Unlogged');
+          return created;
+        },
+      }),
+    );
     expect(findings).toEqual([
       expect.objectContaining({ level: 'fail', check: 'synth', message: expect.stringContaining('AwsSolutions-S1') }),
     ]);

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { createApp, CreatedApp } from '../bin/main';
+import { createApp, CreatedApp, TEST_NAG_ENV } from '../bin/main';
 import { cdkJsonContext as projectContext, PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
 import { ConfigError } from '../lib/config-error';
@@ -186,6 +186,17 @@ export function errorOf(fn: () => unknown): string {
   throw new Error('expected an error, but none was thrown');
 }
 
+/** Runs `fn` with cdk-nag in the apps it builds, as `cdk synth` has it (the tests leave it out: jest-environment.ts). */
+export function withNag<T>(fn: () => T): T {
+  const saved = process.env[TEST_NAG_ENV];
+  delete process.env[TEST_NAG_ENV];
+  try {
+    return fn();
+  } finally {
+    process.env[TEST_NAG_ENV] = saved;
+  }
+}
+
 /**
  * Runs one of the project's command-line entry points in `root` exactly as its npm script does
  * (`node bin/launch.cjs <entry> ...`), and returns what it printed and its exit code.
@@ -199,7 +210,8 @@ export function runEntryPoint(
   return spawnSync(process.execPath, [path.join(root, 'bin', 'launch.cjs'), entry, ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: options.env ?? process.env,
+    // cdk-nag on, as the tool always runs it (the tests' own apps leave it out: test/jest-environment.ts).
+    env: { ...(options.env ?? process.env), [TEST_NAG_ENV]: undefined },
     timeout: options.timeout ?? 120_000,
   });
 }

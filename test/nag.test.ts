@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { buildApp, errorOf } from './helpers';
+import { allTemplates, buildApp, errorOf, tempDir, withNag } from './helpers';
 
 /** Rules whose findings name what they concern (`AwsSolutions-IAM5[Action::s3:*]`): acknowledged one finding at a time. */
 const GRANULAR_RULES = ['AwsSolutions-IAM4', 'AwsSolutions-IAM5'];
@@ -49,6 +49,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   test('is registered once, on the app, so that `cdk synth` fails on a finding', () => {
+    const { app } = withNag(() => buildApp());
     const plugins = (app as any)._validationPlugins as unknown[];
     expect(plugins.filter((p) => p instanceof AwsSolutionsChecks)).toHaveLength(1);
     for (const stage of app.node.findAll().filter((c): c is Stage => c instanceof Stage && c !== app)) {
@@ -102,6 +103,17 @@ describe('cdk-nag AwsSolutions', () => {
   });
 });
 
+describe('left out of the apps the other tests build', () => {
+  test('is out of them, and leaving it out changes no template: they read what `cdk synth` writes', () => {
+    const without = buildApp({ outdir: tempDir('nag-off-') });
+    expect((without.app as any)._validationPlugins).toEqual([]);
+    const checked = withNag(() => buildApp({ outdir: tempDir('nag-on-') })).app.synth();
+    const templates = allTemplates(checked);
+    expect(templates.size).toBeGreaterThanOrEqual(7);
+    expect(allTemplates(without.app.synth())).toEqual(templates);
+  });
+});
+
 describe('a deliberately non-compliant resource in a stage', () => {
   /** The app with a bucket and a policy that break AwsSolutions rules, in a function stack of the dev stage. */
   function appWithNoncompliantResources() {
@@ -134,7 +146,7 @@ describe('a deliberately non-compliant resource in a stage', () => {
   test('makes `cdk synth` fail, naming the finding and the construct', () => {
     // The pipeline synthesizes its stages when it is built, so they cannot change afterwards: this stage is added
     // beside them, as a stage of the app, to go through the app's synth like theirs do.
-    const { app } = buildApp();
+    const { app } = withNag(() => buildApp());
     const stage = new Stage(app, 'Extra', { env: { account: '222222222222', region: 'eu-west-1' } });
     new s3.Bucket(new Stack(stage, 'Stack'), 'Noncompliant');
     const message = errorOf(() => app.synth());
