@@ -69,17 +69,22 @@ export function alarmTopicName(appName: string, environment: string): string {
   return `${appName}-${environment}-alarms`;
 }
 
+/** What the names of an environment's alarms start with: `<app>-<environment>-`. */
+function alarmNamePrefix(appName: string, environment: string): string {
+  return `${appName}-${environment}-`;
+}
+
 /**
  * The name of a function's release alarm: `<app>-<environment>-<stack>-<function>-<metric>` (lower case), unique in
  * the account and region, readable in a notification, and matched by {@link alarmNamePattern}.
  */
 export function alarmName(appName: string, environment: string, stack: string, fn: string, metric: string): string {
-  return `${appName}-${environment}-${stack}-${fn}-${metric.toLowerCase()}`;
+  return `${alarmNamePrefix(appName, environment)}${stack}-${fn}-${metric.toLowerCase()}`;
 }
 
-/** What the names of an environment's alarms start with: the alarm topic accepts these alarms only. */
+/** The names of an environment's alarms, as a pattern: the alarm topic accepts these alarms only. */
 export function alarmNamePattern(appName: string, environment: string): string {
-  return `${appName}-${environment}-*`;
+  return `${alarmNamePrefix(appName, environment)}*`;
 }
 
 /** `dev` -> `Dev`, `daily-report` -> `DailyReport`: names as construct ids. */

@@ -21,6 +21,19 @@ function statementsFor(template: Template, type: string, property: string, servi
   );
 }
 
+/**
+ * Expects the one statement of each policy that names `service` to allow it `sns:Publish` on the topic and
+ * `kms:Decrypt`/`kms:GenerateDataKey*` on the key, under `condition`.
+ */
+function expectConditionedGrants(template: Template, service: string, condition: unknown): void {
+  expect(statementsFor(template, 'AWS::SNS::TopicPolicy', 'PolicyDocument', service)).toEqual([
+    expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Condition: condition }),
+  ]);
+  expect(statementsFor(template, 'AWS::KMS::Key', 'KeyPolicy', service)).toEqual([
+    expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: condition }),
+  ]);
+}
+
 /** Whether an alarm name matches an `aws:SourceArn` pattern's resource name (`*` any characters). */
 function matchesPattern(name: string, pattern: string): boolean {
   const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
@@ -65,16 +78,7 @@ describe.each(environmentNames.map((name, i) => [name, i] as const))(
     });
 
     test("lets CloudWatch publish and use the key for this environment's alarms of this account only", () => {
-      expect(statementsFor(layers, 'AWS::SNS::TopicPolicy', 'PolicyDocument', ALARMS_PRINCIPAL)).toEqual([
-        expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Condition: conditions }),
-      ]);
-      expect(statementsFor(layers, 'AWS::KMS::Key', 'KeyPolicy', ALARMS_PRINCIPAL)).toEqual([
-        expect.objectContaining({
-          Effect: 'Allow',
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          Condition: conditions,
-        }),
-      ]);
+      expectConditionedGrants(layers, ALARMS_PRINCIPAL, conditions);
     });
 
     test("e-mails the environment's alarms.notify, and nobody where it has none", () => {
@@ -149,15 +153,6 @@ describe("the pipeline's notifications", () => {
   const ownAccount = { StringEquals: { 'aws:SourceAccount': config.pipeline.account } };
 
   test("CodeStar Notifications may publish and use the key for the pipeline's account only", () => {
-    expect(statementsFor(template, 'AWS::SNS::TopicPolicy', 'PolicyDocument', NOTIFICATIONS_PRINCIPAL)).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Condition: ownAccount }),
-    ]);
-    expect(statementsFor(template, 'AWS::KMS::Key', 'KeyPolicy', NOTIFICATIONS_PRINCIPAL)).toEqual([
-      expect.objectContaining({
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        Condition: ownAccount,
-      }),
-    ]);
+    expectConditionedGrants(template, NOTIFICATIONS_PRINCIPAL, ownAccount);
   });
 });
