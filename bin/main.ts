@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, App, AppProps, Validations } from 'aws-cdk-lib';
+import { DISABLE_CREATION_STACK_TRACES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../lib/config';
 import { ConfigError } from '../lib/config-error';
@@ -18,15 +19,21 @@ import { PipelineStack } from '../pipeline/pipeline-stack';
 import { PROJECT_ROOT } from './project';
 
 /**
- * Set to `false` in a jest run (test/jest-environment.ts), it leaves cdk-nag out of the apps the tests build: most
- * tests only read templates, which cdk-nag reads and never changes (test/nag.test.ts shows both, and runs it).
- * Outside jest it is ignored: `cdk synth`, doctor and the pipeline always run cdk-nag.
+ * Set to `lean` in a jest run (test/jest-environment.ts), it leaves out of the apps the tests build the two parts of
+ * a synth that read the app and change no template: cdk-nag (it reads every template) and the creation stack trace
+ * aws-cdk-lib records for every CloudFormation element, for the assembly's `*.metadata.json` (under jest's source
+ * maps, about a tenth of a test's synth). Most tests only read templates; test/nag.test.ts shows that leaving both out changes no
+ * template, and runs cdk-nag. Outside jest it is ignored: `cdk synth`, doctor and the pipeline always do both.
  */
-export const TEST_NAG_ENV = 'PYTHON_LAYERS_TEST_NAG';
+export const TEST_SYNTH_ENV = 'PYTHON_LAYERS_TEST_SYNTH';
+
+function leanTestSynth(): boolean {
+  return process.env.JEST_WORKER_ID !== undefined && process.env[TEST_SYNTH_ENV] === 'lean';
+}
 
 /** cdk-nag's AwsSolutions pack over the whole app at synth: a finding fails it. */
 function addNag(app: App): void {
-  if (process.env.JEST_WORKER_ID !== undefined && process.env[TEST_NAG_ENV] === 'false') return;
+  if (leanTestSynth()) return;
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 }
 
@@ -113,7 +120,9 @@ type AppInputs = ReturnType<typeof appInputs>;
 
 function appInputs(options: CreateAppOptions) {
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
-  const app = new App(options);
+  const app = new App(
+    leanTestSynth() ? { ...options, context: { ...options.context, [DISABLE_CREATION_STACK_TRACES]: true } } : options,
+  );
   const today = options.today ?? new Date();
   const services = options.services ?? SERVICES;
   const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), {

@@ -44,7 +44,7 @@ import {
   copyProjectWithTools,
   FIXTURE_ROOT,
   runEntryPoint,
-  withNag,
+  asCdkSynth,
 } from './helpers';
 
 const PIPELINE = '111111111111';
@@ -269,7 +269,7 @@ describe('offline', () => {
   });
 
   test('a cdk-nag finding fails synth, and doctor with it, with the report', () => {
-    const { findings, stacks } = withNag(() =>
+    const { findings, stacks } = asCdkSynth(() =>
       checkSynth(FIXTURE_ROOT, {
         context: cdkJsonContext(),
         build: (options) => {

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { createApp, CreatedApp, TEST_NAG_ENV } from '../bin/main';
+import { createApp, CreatedApp, TEST_SYNTH_ENV } from '../bin/main';
 import { cdkJsonContext as projectContext, PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY } from '../lib/config';
 import { ConfigError } from '../lib/config-error';
@@ -186,14 +186,17 @@ export function errorOf(fn: () => unknown): string {
   throw new Error('expected an error, but none was thrown');
 }
 
-/** Runs `fn` with cdk-nag in the apps it builds, as `cdk synth` has it (the tests leave it out: jest-environment.ts). */
-export function withNag<T>(fn: () => T): T {
-  const saved = process.env[TEST_NAG_ENV];
-  delete process.env[TEST_NAG_ENV];
+/**
+ * Runs `fn` with the apps it builds synthesized as `cdk synth` does: cdk-nag and creation stack traces in (the tests
+ * leave them out: jest-environment.ts).
+ */
+export function asCdkSynth<T>(fn: () => T): T {
+  const saved = process.env[TEST_SYNTH_ENV];
+  delete process.env[TEST_SYNTH_ENV];
   try {
     return fn();
   } finally {
-    process.env[TEST_NAG_ENV] = saved;
+    process.env[TEST_SYNTH_ENV] = saved;
   }
 }
 
@@ -210,8 +213,8 @@ export function runEntryPoint(
   return spawnSync(process.execPath, [path.join(root, 'bin', 'launch.cjs'), entry, ...args], {
     cwd: root,
     encoding: 'utf8',
-    // cdk-nag on, as the tool always runs it (the tests' own apps leave it out: test/jest-environment.ts).
-    env: { ...(options.env ?? process.env), [TEST_NAG_ENV]: undefined },
+    // A full synth, cdk-nag included, as the tool always does (the tests' own apps are lean: test/jest-environment.ts).
+    env: { ...(options.env ?? process.env), [TEST_SYNTH_ENV]: undefined },
     timeout: options.timeout ?? 120_000,
   });
 }

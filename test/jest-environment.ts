@@ -8,9 +8,9 @@
 process.env.CDK_VALIDATION = 'false';
 
 /**
- * cdk-nag, which reads every template of an app at synth and changes none, is left out of the apps tests build the
- * same way (bin/main.ts honours this in jest only); `test/nag.test.ts` runs it over the fixture's apps, shows a
- * finding fails synth, and that leaving it out changes no template. The command-line tools the tests run
- * (`runEntryPoint`) run it, as they always do.
+ * cdk-nag, which reads every template of an app at synth and changes none, and the creation stack traces `cdk synth`
+ * records in the assembly's metadata, are left out of the apps tests build the same way (bin/main.ts honours this in
+ * jest only); `test/nag.test.ts` runs cdk-nag over the fixture's apps, shows a finding fails synth, and that leaving
+ * both out changes no template. The command-line tools the tests run (`runEntryPoint`) do both, as they always do.
  */
-process.env.PYTHON_LAYERS_TEST_NAG = 'false';
+process.env.PYTHON_LAYERS_TEST_SYNTH = 'lean';

@@ -3,11 +3,12 @@
  * acknowledgement specific and explained, and proof that the check is not false-green.
  */
 import { Stack, Stage } from 'aws-cdk-lib';
+import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { allTemplates, buildApp, errorOf, tempDir, withNag } from './helpers';
+import { allTemplates, asCdkSynth, buildApp, errorOf, tempDir } from './helpers';
 
 /** Rules whose findings name what they concern (`AwsSolutions-IAM5[Action::s3:*]`): acknowledged one finding at a time. */
 const GRANULAR_RULES = ['AwsSolutions-IAM4', 'AwsSolutions-IAM5'];
@@ -49,7 +50,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   test('is registered once, on the app, so that `cdk synth` fails on a finding', () => {
-    const { app } = withNag(() => buildApp());
+    const { app } = asCdkSynth(() => buildApp());
     const plugins = (app as any)._validationPlugins as unknown[];
     expect(plugins.filter((p) => p instanceof AwsSolutionsChecks)).toHaveLength(1);
     for (const stage of app.node.findAll().filter((c): c is Stage => c instanceof Stage && c !== app)) {
@@ -103,14 +104,26 @@ describe('cdk-nag AwsSolutions', () => {
   });
 });
 
-describe('left out of the apps the other tests build', () => {
-  test('is out of them, and leaving it out changes no template: they read what `cdk synth` writes', () => {
-    const without = buildApp({ outdir: tempDir('nag-off-') });
-    expect((without.app as any)._validationPlugins).toEqual([]);
-    const checked = withNag(() => buildApp({ outdir: tempDir('nag-on-') })).app.synth();
-    const templates = allTemplates(checked);
+describe('left out of the apps the other tests build, with the creation stack traces', () => {
+  /** The creation stack traces recorded in an app's construct tree, stages included. */
+  function creationTraces(root: IConstruct): number {
+    return root.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((entry) => entry.type === ArtifactMetadataEntryType.CREATION_STACK).length;
+  }
+
+  test('are out of them, and leaving them out changes no template: they read what `cdk synth` writes', () => {
+    const lean = buildApp({ outdir: tempDir('synth-lean-') });
+    expect((lean.app as any)._validationPlugins).toEqual([]);
+    const fullApp = asCdkSynth(() => buildApp({ outdir: tempDir('synth-full-') })).app;
+    const full = fullApp.synth();
+    const templates = allTemplates(full);
     expect(templates.size).toBeGreaterThanOrEqual(7);
-    expect(allTemplates(without.app.synth())).toEqual(templates);
+    const leanAssembly = lean.app.synth();
+    expect(allTemplates(leanAssembly)).toEqual(templates);
+    expect(creationTraces(fullApp)).toBeGreaterThan(100);
+    expect(creationTraces(lean.app)).toBe(0);
   });
 });
 
@@ -146,7 +159,7 @@ describe('a deliberately non-compliant resource in a stage', () => {
   test('makes `cdk synth` fail, naming the finding and the construct', () => {
     // The pipeline synthesizes its stages when it is built, so they cannot change afterwards: this stage is added
     // beside them, as a stage of the app, to go through the app's synth like theirs do.
-    const { app } = withNag(() => buildApp());
+    const { app } = asCdkSynth(() => buildApp());
     const stage = new Stage(app, 'Extra', { env: { account: '222222222222', region: 'eu-west-1' } });
     new s3.Bucket(new Stack(stage, 'Stack'), 'Noncompliant');
     const message = errorOf(() => app.synth());
