@@ -5,9 +5,9 @@
  * It does what `node -r ts-node/register/transpile-only` does (TypeScript compiled to JavaScript file by file, no
  * type check: `npm run build` and `npm test` check types), with two differences measured on a 2-core machine
  * (`npm run bench`):
- * - The compiled JavaScript is kept in node_modules/.cache/launch, named by a hash of the source, the compiler's
- *   version and tsconfig.json, so the TypeScript compiler (about a quarter of a second to load) is only loaded for a
- *   file that changed. A file's module keeps its own path: `__dirname`, stack traces and `require` are the source's.
+ * - The compiled JavaScript is kept in node_modules/.cache/launch, named by a hash of the source, its path in the
+ *   project, the compiler's version and tsconfig.json, so the TypeScript compiler (about a quarter of a second to
+ *   load) is only loaded for a file that changed. A file's module keeps its own path: `__dirname`, stack traces and `require` are the source's.
  * - V8 compiles WebAssembly with its baseline compiler only (`--liftoff-only`). aws-cdk-lib validates every template
  *   with a 9 MB WebAssembly engine at synth; left to its defaults, V8 also recompiles that engine with its
  *   optimising compiler on the second core and waits for it before exiting, which costs more than it saves in a
