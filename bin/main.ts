@@ -13,7 +13,6 @@ import { resolveLayerContents, STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-so
 import { appTags } from '../lib/naming';
 import { stagePermissionsBoundary } from '../lib/permissions-boundary';
 import { SERVICES_MODULE, type Services } from '../lib/service';
-import { SERVICES } from '../lib/services';
 import { SANDBOX_CONTEXT_KEY, SandboxStage, sandboxEnvironment, sandboxStageId } from '../lib/sandbox-stage';
 import { PipelineStack } from '../pipeline/pipeline-stack';
 import { PROJECT_ROOT } from './project';
@@ -48,7 +47,7 @@ export interface CreateAppOptions extends AppProps {
   readonly today?: Date;
   /**
    * The service modules, by stack name.
-   * @default SERVICES - the registry of `lib/services/index.ts`
+   * @default - the `SERVICES` registry of the project's `lib/services/index.ts`
    */
   readonly services?: Services;
 }
@@ -124,7 +123,7 @@ function appInputs(options: CreateAppOptions) {
     leanTestSynth() ? { ...options, context: { ...options.context, [DISABLE_CREATION_STACK_TRACES]: true } } : options,
   );
   const today = options.today ?? new Date();
-  const services = options.services ?? SERVICES;
+  const services = options.services ?? projectServices(projectRoot);
   const config = parseConfig(app.node.tryGetContext(CONFIG_CONTEXT_KEY), {
     projectRoot,
     today,
@@ -133,6 +132,29 @@ function appInputs(options: CreateAppOptions) {
   const strict = parseStrict(app.node.tryGetContext(STRICT_LAYERS_CONTEXT_KEY));
   const layers = resolveLayerContents(config.layers, { projectRoot, strict });
   return { app, projectRoot, today, config, layers, services };
+}
+
+/**
+ * The service modules of the project at `projectRoot`: the registry of its `lib/services/index.ts`, so that an app
+ * is built from one project's configuration and services, never one project's configuration with another's
+ * services. A project without that file has none.
+ */
+function projectServices(projectRoot: string): Services {
+  const registry = path.join(projectRoot, SERVICES_MODULE);
+  if (!fs.existsSync(registry)) return {};
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SERVICES } = require(registry.replace(/\.ts$/, ''));
+  if (typeof SERVICES !== 'object' || SERVICES === null || Array.isArray(SERVICES)) {
+    throw new ConfigError([
+      {
+        setting: `${SERVICES_MODULE}: SERVICES`,
+        value: SERVICES,
+        message: 'is not the registry of service modules',
+        fix: 'export const SERVICES: Services = { <stack>: <its module function> } from it, as the template does',
+      },
+    ]);
+  }
+  return SERVICES;
 }
 
 /** The exact CDK CLI version the project pins: the pipeline runs the same one. */

@@ -3,6 +3,8 @@
  * (tracing, JSON logs, on-failure queue, reserved concurrency), and the resources a stack's service module adds, in
  * the templates of the fixture project (whose `cdk.json` configures them, and whose `lib/services` is the tests' own).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { createApp, createSandboxApp } from '../bin/main';
@@ -12,7 +14,7 @@ import { HTTP_API_THROTTLE } from '../lib/http-api';
 import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
 import { smokeTestSpec } from '../lib/smoke-test-spec';
 import { SERVICES as FIXTURE_SERVICES } from './fixtures/project/lib/services';
-import { baseConfig, buildApp, cdkJsonContext, configErrorOf, FIXTURE_ROOT } from './helpers';
+import { baseConfig, buildApp, cdkJsonContext, configErrorOf, copyProject, FIXTURE_ROOT } from './helpers';
 
 const config = baseConfig();
 const { pipelineStack } = buildApp();
@@ -355,6 +357,34 @@ describe("a stack's service module", () => {
         '  - the service module of stack "reports" (lib/services/index.ts) = "price-order" asks for a function the ' +
         'stack "reports" does not have. Fix: use one of "daily-report", or give the function "stack": "reports" in ' +
         'config.functions.',
+    );
+  });
+});
+
+describe("a project's own service modules", () => {
+  /** The Orders stack's tables in the dev stage of an app built with no `services` option. */
+  const tablesOf = (projectRoot: string) => {
+    const { pipelineStack } = createApp({ context: cdkJsonContext(), projectRoot });
+    const orders = pipelineStack.environments[0].functionStages
+      .flatMap((stage) => stage.functionStacks)
+      .find((stack) => stack.configName === 'orders')!;
+    return Object.keys(Template.fromStack(orders).findResources('AWS::DynamoDB::Table'));
+  };
+
+  test("are those of the project's lib/services/index.ts, never this project's registry", () => {
+    // The fixture's registry has its orders module (its table); a copy without lib/services has none.
+    expect(tablesOf(FIXTURE_ROOT)).toHaveLength(1);
+    expect(tablesOf(copyProject())).toEqual([]);
+  });
+
+  test('a lib/services/index.ts that exports no SERVICES registry is named, with the fix', () => {
+    const root = copyProject();
+    fs.mkdirSync(path.join(root, 'lib', 'services'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'lib', 'services', 'index.ts'), 'export const SERVICE = {};\n');
+    const error = configErrorOf(() => createApp({ context: cdkJsonContext(), projectRoot: root }));
+    expect(error.message).toContain(
+      '  - lib/services/index.ts: SERVICES is not the registry of service modules. Fix: export const ' +
+        'SERVICES: Services = { <stack>: <its module function> } from it, as the template does.',
     );
   });
 });
