@@ -7,7 +7,8 @@
  * (`npm run bench`):
  * - The compiled JavaScript is kept in node_modules/.cache/launch, named by a hash of the source, its path in the
  *   project, the compiler's version and tsconfig.json, so the TypeScript compiler (about a quarter of a second to
- *   load) is only loaded for a file that changed. A file's module keeps its own path: `__dirname`, stack traces and `require` are the source's.
+ *   load) is only loaded for a file that changed. A file's module keeps its own path: `__dirname`, stack traces
+ *   and `require` are the source's.
  * - V8 compiles WebAssembly with its baseline compiler only (`--liftoff-only`). aws-cdk-lib validates every template
  *   with a 9 MB WebAssembly engine at synth; left to its defaults, V8 also recompiles that engine with its
  *   optimising compiler on the second core and waits for it before exiting, which costs more than it saves in a
@@ -33,9 +34,17 @@ let cacheSalt;
  */
 function salt() {
   if (cacheSalt === undefined) {
+    const version = (file) => `${JSON.parse(fs.readFileSync(file, 'utf8')).version}`;
     const tsPackage = require.resolve('typescript/package.json', { paths: [PROJECT_ROOT] });
-    const version = JSON.parse(fs.readFileSync(tsPackage, 'utf8')).version;
-    cacheSalt = `${version}\0${fs.readFileSync(TSCONFIG, 'utf8')}\0${fs.readFileSync(__filename, 'utf8')}\0`;
+    const versions = [version(tsPackage)];
+    // The package `typescript` is @typescript/typescript6, which wraps the compiler of its dependency: both count.
+    try {
+      versions.push(version(require.resolve('@typescript/old/package.json', { paths: [path.dirname(tsPackage)] })));
+    } catch {
+      // A plain TypeScript package is the compiler itself.
+    }
+    const config = fs.readFileSync(TSCONFIG, 'utf8');
+    cacheSalt = `${versions.join('+')}\0${config}\0${fs.readFileSync(__filename, 'utf8')}\0`;
   }
   return cacheSalt;
 }

@@ -59,7 +59,8 @@ describe('node bin/launch.cjs <entry.ts>', () => {
     expect(compiled()).toHaveLength(2);
   });
 
-  test('a copy of the project in another folder runs what was compiled, as itself; a changed file compiles again', () => {
+  test('a copy of the project elsewhere runs what was compiled, as itself; a changed file compiles again', () => {
+    expect(launch(first).status).toBe(0);
     const before = compiled();
     const copy = project(modules);
     const run = launch(copy, 'Ada');
@@ -73,11 +74,14 @@ describe('node bin/launch.cjs <entry.ts>', () => {
     expect(JSON.parse(launch(first, 'Ada').stdout)).toMatchObject({ greeting: 'hello Ada' });
   });
 
-  test("an error's stack names the TypeScript source's line", () => {
-    const run = launch(first, '--fail');
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('Error: failed on purpose');
-    expect(run.stderr).toContain(`${path.join(first, 'bin', 'hello.ts')}:8:`);
+  test("an error's stack names the TypeScript source's line, in a copy that ran what was compiled too", () => {
+    const copy = project(modules);
+    for (const root of [first, copy]) {
+      const run = launch(root, '--fail');
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('Error: failed on purpose');
+      expect(run.stderr).toContain(`${path.join(root, 'bin', 'hello.ts')}:8:`);
+    }
   });
 
   test('a file the compiler cannot read is named, with its line and no stack of the launcher', () => {
