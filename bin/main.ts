@@ -21,8 +21,9 @@ import { PROJECT_ROOT } from './project';
  * Set to `lean` in a jest run (test/jest-environment.ts), it leaves out of the apps the tests build the two parts of
  * a synth that read the app and change no template: cdk-nag (it reads every template) and the creation stack trace
  * aws-cdk-lib records for every CloudFormation element, for the assembly's `*.metadata.json` (under jest's source
- * maps, about a tenth of a test's synth). Most tests only read templates; test/nag.test.ts shows that leaving both out changes no
- * template, and runs cdk-nag. Outside jest it is ignored: `cdk synth`, doctor and the pipeline always do both.
+ * maps, about a tenth of a test's synth). Most tests only read templates; test/nag.test.ts shows that leaving both
+ * out changes no template, and runs cdk-nag. Outside jest it is ignored: `cdk synth`, doctor and the pipeline always
+ * do both.
  */
 export const TEST_SYNTH_ENV = 'PYTHON_LAYERS_TEST_SYNTH';
 
@@ -120,7 +121,7 @@ type AppInputs = ReturnType<typeof appInputs>;
 function appInputs(options: CreateAppOptions) {
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
   const app = new App(
-    leanTestSynth() ? { ...options, context: { ...options.context, [DISABLE_CREATION_STACK_TRACES]: true } } : options,
+    leanTestSynth() ? { ...options, context: { [DISABLE_CREATION_STACK_TRACES]: true, ...options.context } } : options,
   );
   const today = options.today ?? new Date();
   const services = options.services ?? projectServices(projectRoot);
@@ -136,14 +137,23 @@ function appInputs(options: CreateAppOptions) {
 
 /**
  * The service modules of the project at `projectRoot`: the registry of its `lib/services/index.ts`, so that an app
- * is built from one project's configuration and services, never one project's configuration with another's
- * services. A project without that file has none.
+ * is built from one project's configuration and services, never one project's configuration with another's.
  */
 function projectServices(projectRoot: string): Services {
-  const registry = path.join(projectRoot, SERVICES_MODULE);
-  if (!fs.existsSync(registry)) return {};
+  const registry = path.resolve(projectRoot, SERVICES_MODULE);
+  if (!fs.existsSync(registry)) {
+    throw new ConfigError([
+      {
+        setting: SERVICES_MODULE,
+        value: undefined,
+        message: "is missing: it registers the service modules of the project's stacks",
+        fix: 'restore it, with export const SERVICES: Services = {} where no stack has a service module',
+      },
+    ]);
+  }
+  // The source itself, never a compiled file beside it (as jest.config.js orders `ts` before `js`).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { SERVICES } = require(registry.replace(/\.ts$/, ''));
+  const { SERVICES } = require(registry);
   if (typeof SERVICES !== 'object' || SERVICES === null || Array.isArray(SERVICES)) {
     throw new ConfigError([
       {
@@ -154,6 +164,17 @@ function projectServices(projectRoot: string): Services {
       },
     ]);
   }
+  const problems = Object.entries<unknown>(SERVICES)
+    .filter(([, module]) => typeof module !== 'function')
+    .map(([stack, module]) => ({
+      setting: `${SERVICES_MODULE}: SERVICES["${stack}"]`,
+      value: module,
+      message: 'is not a service module',
+      fix:
+        "register the function that adds the stack's resources, (ctx: ServiceContext) => void, as the template's " +
+        'orders does',
+    }));
+  if (problems.length > 0) throw new ConfigError(problems);
   return SERVICES;
 }
 

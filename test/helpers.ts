@@ -131,22 +131,26 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A throw-away copy of the fixture project (`cdk.json`, `layers/`, `lambda/`), removed after the test file has run. */
+/**
+ * A throw-away copy of the fixture project (`cdk.json`, `layers/`, `lambda/`, and its service modules in `lib/`, with
+ * a link to `node_modules` for what they import), removed after the test file has run.
+ */
 export function copyProject(): string {
   const root = tempDir('layers-project-');
-  for (const entry of ['cdk.json', 'layers', 'lambda']) {
+  for (const entry of ['cdk.json', 'layers', 'lambda', 'lib']) {
     fs.cpSync(path.join(FIXTURE_ROOT, entry), path.join(root, entry), {
       recursive: true,
       filter: (src) => !src.includes('__pycache__'),
     });
   }
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   return root;
 }
 
 /**
  * A copy of the fixture project with the template's own code (`bin/`, `lib/`, `pipeline/`, `tools/`, `buildspecs/`,
- * package and compiler settings, and a link to `node_modules`): the command-line tools run in it as they run in a
- * project, on the fixture's configuration, with the fixture's `cdk.json` completed by the project's feature flags.
+ * package and compiler settings): the command-line tools run in it as they run in a project, on the fixture's
+ * configuration, with the fixture's `cdk.json` completed by the project's feature flags.
  */
 export function copyProjectWithTools(): string {
   const root = copyProject();
@@ -161,7 +165,6 @@ export function copyProjectWithTools(): string {
   fs.cpSync(path.join(FIXTURE_ROOT, 'lib', 'services'), path.join(root, 'lib', 'services'), { recursive: true });
   const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
   fs.writeFileSync(path.join(root, 'cdk.json'), JSON.stringify({ ...cdkJson, context: cdkJsonContext() }, null, 2));
-  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   return root;
 }
 

@@ -362,29 +362,55 @@ describe("a stack's service module", () => {
 });
 
 describe("a project's own service modules", () => {
-  /** The Orders stack's tables in the dev stage of an app built with no `services` option. */
-  const tablesOf = (projectRoot: string) => {
-    const { pipelineStack } = createApp({ context: cdkJsonContext(), projectRoot });
-    const orders = pipelineStack.environments[0].functionStages
-      .flatMap((stage) => stage.functionStacks)
+  /** The Orders stack of the dev stage of an app built with no `services` option, as cdk synth builds it. */
+  const ordersStack = (projectRoot: string) =>
+    createApp({ context: cdkJsonContext(), projectRoot })
+      .pipelineStack.environments[0].functionStages.flatMap((stage) => stage.functionStacks)
       .find((stack) => stack.configName === 'orders')!;
-    return Object.keys(Template.fromStack(orders).findResources('AWS::DynamoDB::Table'));
+
+  /** A copy of the fixture whose lib/services/index.ts is `source`. */
+  const projectWithRegistry = (source: string) => {
+    const root = copyProject();
+    fs.writeFileSync(path.join(root, 'lib', 'services', 'index.ts'), source);
+    return root;
   };
 
   test("are those of the project's lib/services/index.ts, never this project's registry", () => {
-    // The fixture's registry has its orders module (its table); a copy without lib/services has none.
-    expect(tablesOf(FIXTURE_ROOT)).toHaveLength(1);
-    expect(tablesOf(copyProject())).toEqual([]);
+    // The fixture's orders module makes a table without deletion protection; this project's protects its table.
+    const tables = Template.fromStack(ordersStack(FIXTURE_ROOT)).findResources('AWS::DynamoDB::Table');
+    expect(Object.values<any>(tables).map((t) => t.Properties.DeletionProtectionEnabled)).toEqual([undefined]);
+    const none = ordersStack(projectWithRegistry('export const SERVICES = {};\n'));
+    expect(Template.fromStack(none).findResources('AWS::DynamoDB::Table')).toEqual({});
+  });
+
+  test('a missing lib/services/index.ts is named, with the fix', () => {
+    const root = copyProject();
+    fs.rmSync(path.join(root, 'lib', 'services', 'index.ts'));
+    expect(configErrorOf(() => ordersStack(root)).message).toBe(
+      'The configuration has 1 problem:\n' +
+        "  - lib/services/index.ts is missing: it registers the service modules of the project's stacks. Fix: " +
+        'restore it, with export const SERVICES: Services = {} where no stack has a service module.',
+    );
   });
 
   test('a lib/services/index.ts that exports no SERVICES registry is named, with the fix', () => {
-    const root = copyProject();
-    fs.mkdirSync(path.join(root, 'lib', 'services'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'lib', 'services', 'index.ts'), 'export const SERVICE = {};\n');
-    const error = configErrorOf(() => createApp({ context: cdkJsonContext(), projectRoot: root }));
+    const error = configErrorOf(() => ordersStack(projectWithRegistry('export const SERVICE = {};\n')));
     expect(error.message).toContain(
       '  - lib/services/index.ts: SERVICES is not the registry of service modules. Fix: export const ' +
         'SERVICES: Services = { <stack>: <its module function> } from it, as the template does.',
+    );
+  });
+
+  test('entries that are not service modules are named, all at once', () => {
+    const root = projectWithRegistry("export const SERVICES = { orders: 'table', reports: { bucket: true } };\n");
+    const error = configErrorOf(() => ordersStack(root));
+    expect(error.problems.map((p) => [p.setting, p.value])).toEqual([
+      ['lib/services/index.ts: SERVICES["orders"]', 'table'],
+      ['lib/services/index.ts: SERVICES["reports"]', { bucket: true }],
+    ]);
+    expect(error.message).toContain(
+      "is not a service module. Fix: register the function that adds the stack's resources, " +
+        "(ctx: ServiceContext) => void, as the template's orders does.",
     );
   });
 });
