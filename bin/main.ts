@@ -154,26 +154,26 @@ function projectServices(projectRoot: string): Services {
   // The source itself, never a compiled file beside it (as jest.config.js orders `ts` before `js`).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { SERVICES } = require(registry);
-  if (typeof SERVICES !== 'object' || SERVICES === null || Array.isArray(SERVICES)) {
-    throw new ConfigError([
-      {
-        setting: `${SERVICES_MODULE}: SERVICES`,
-        value: SERVICES,
-        message: 'is not the registry of service modules',
-        fix: 'export const SERVICES: Services = { <stack>: <its module function> } from it, as the template does',
-      },
-    ]);
-  }
-  const problems = Object.entries<unknown>(SERVICES)
-    .filter(([, module]) => typeof module !== 'function')
-    .map(([stack, module]) => ({
-      setting: `${SERVICES_MODULE}: SERVICES["${stack}"]`,
-      value: module,
-      message: 'is not a service module',
-      fix:
-        "register the function that adds the stack's resources, (ctx: ServiceContext) => void, as the template's " +
-        'orders does',
-    }));
+  const isRegistry = typeof SERVICES === 'object' && SERVICES !== null && !Array.isArray(SERVICES);
+  const problems = isRegistry
+    ? Object.entries<unknown>(SERVICES)
+        .filter(([, module]) => typeof module !== 'function')
+        .map(([stack, module]) => ({
+          setting: `${SERVICES_MODULE}: SERVICES["${stack}"]`,
+          value: module,
+          message: 'is not a service module',
+          fix:
+            "register the function that adds the stack's resources, (ctx: ServiceContext) => void, as the " +
+            "template's orders does",
+        }))
+    : [
+        {
+          setting: `${SERVICES_MODULE}: SERVICES`,
+          value: SERVICES,
+          message: 'is not the registry of service modules',
+          fix: 'export const SERVICES: Services = { <stack>: <its module function> } from it, as the template does',
+        },
+      ];
   if (problems.length > 0) throw new ConfigError(problems);
   return SERVICES;
 }

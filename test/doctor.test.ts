@@ -37,6 +37,7 @@ import { MANIFEST_FILE } from '../lib/layer-manifest';
 import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
 import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
 import {
+  asCdkSynth,
   baseConfig,
   buildApp,
   cdkJsonContext,
@@ -44,7 +45,6 @@ import {
   copyProjectWithTools,
   FIXTURE_ROOT,
   runEntryPoint,
-  asCdkSynth,
 } from './helpers';
 
 const PIPELINE = '111111111111';

@@ -154,15 +154,14 @@ export function copyProject(): string {
  */
 export function copyProjectWithTools(): string {
   const root = copyProject();
+  // Everything but your service modules: the copy keeps the fixture's.
+  const yourServices = path.join(PROJECT_ROOT, 'lib', 'services');
   for (const entry of ['bin', 'lib', 'pipeline', 'tools', 'buildspecs', 'package.json', 'tsconfig.json']) {
     fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), {
       recursive: true,
-      filter: (src) => !src.includes('__pycache__'),
+      filter: (src) => !src.includes('__pycache__') && src !== yourServices,
     });
   }
-  // The fixture's service modules, in place of yours.
-  fs.rmSync(path.join(root, 'lib', 'services'), { recursive: true, force: true });
-  fs.cpSync(path.join(FIXTURE_ROOT, 'lib', 'services'), path.join(root, 'lib', 'services'), { recursive: true });
   const cdkJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
   fs.writeFileSync(path.join(root, 'cdk.json'), JSON.stringify({ ...cdkJson, context: cdkJsonContext() }, null, 2));
   return root;
