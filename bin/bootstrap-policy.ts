@@ -13,7 +13,8 @@ import { Stack, Stage } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config';
 import { DeployedStack, ExecutionPolicyError, executionPolicies, StackTemplate } from '../lib/execution-policy';
-import { functionStackName } from '../lib/naming';
+import { BOOTSTRAP_QUALIFIER, functionStackName } from '../lib/naming';
+import { boundaryPolicyName } from '../lib/permissions-boundary';
 import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
 import { createApp, createSandboxApp } from './main';
 import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
@@ -119,12 +120,15 @@ export function bootstrapCommand(
   policyArn: string,
   boundary: string | undefined,
 ): string {
+  const partition = RegionInfo.get(region).partition ?? 'aws';
+  // The CLI takes a plain IAM name (it refuses `$`, `{`, `}` and `:`): the placeholders are filled in for this target.
+  const name = boundary && boundaryPolicyName(boundary, { account, region, partition, qualifier: BOOTSTRAP_QUALIFIER });
   const boundaryOption =
     boundary === undefined
       ? ''
       : boundary === CDK_EXAMPLE_PERMISSIONS_BOUNDARY
         ? ' \\\n    --example-permissions-boundary'
-        : ` \\\n    --custom-permissions-boundary '${boundary}'`;
+        : ` \\\n    --custom-permissions-boundary '${name}'`;
   return (
     `npx cdk bootstrap aws://${account}/${region} --profile <profile of ${account}> \\\n` +
     `    --trust ${pipelineAccount} \\\n    --cloudformation-execution-policies ${policyArn}${boundaryOption}`

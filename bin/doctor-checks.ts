@@ -18,16 +18,18 @@ import {
   GetConnectionCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-codestar-connections';
-import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { GetPolicyCommand, GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Stack, Token } from 'aws-cdk-lib';
 import { CDK_APP_MODE_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { IConstruct } from 'constructs';
 import { DEFAULT_NODEJS, NODE_END_OF_LIFE } from '../lib/build-images';
-import type { AppConfig } from '../lib/config';
+import { AppConfig, CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../lib/config';
 import { ConfigError, Problem } from '../lib/config-error';
 import { resolveLayerContents } from '../lib/layer-source';
-import { APP_TAG_KEY } from '../lib/naming';
+import { APP_TAG_KEY, BOOTSTRAP_QUALIFIER } from '../lib/naming';
+import { boundaryPolicyName } from '../lib/permissions-boundary';
 import { createApp, CreateAppOptions, CreatedApp } from './main';
 import { cdkJsonContext, loadProjectConfig } from './project';
 
@@ -46,8 +48,6 @@ export const MIN_NODE_MAJOR = 20;
 /** The oldest Python and pip the layer builder supports (pip's --platform with --only-binary, --no-compile). */
 export const MIN_PYTHON: readonly [number, number] = [3, 9];
 export const MIN_PIP_MAJOR = 22;
-/** The CDK bootstrap qualifier the app synthesizes for (the default). */
-export const BOOTSTRAP_QUALIFIER = 'hnb659fds';
 /** The oldest bootstrap version the synthesized templates accept (their CheckBootstrapVersion rule). */
 export const MIN_BOOTSTRAP_VERSION = 6;
 
@@ -484,6 +484,13 @@ export async function checkAws(config: AppConfig, clientsFor: ClientsFor, cliVer
     if (target.name !== 'pipeline' && target.account !== pipeline.account) {
       findings.push(await checkTrust(clients, target, pipeline.account));
     }
+    if (target.name !== 'pipeline' && config.permissionsBoundary) {
+      const boundary = boundaryArn(config.permissionsBoundary, target);
+      if (!seen.has(boundary)) {
+        seen.add(boundary);
+        findings.push(await checkBoundary(clients, target, pipeline.account, config.permissionsBoundary));
+      }
+    }
   }
   if (findings.length > 0 && findings.every((f) => f.message.startsWith('not checked: no credentials'))) {
     findings.push({
@@ -563,6 +570,52 @@ export async function checkBootstrap(
     };
   }
   return { level: 'ok', check, message: `bootstrap version ${version}` };
+}
+
+function boundaryArn(boundary: string, target: Target): string {
+  const partition = RegionInfo.get(target.region).partition ?? 'aws';
+  const name = boundaryPolicyName(boundary, { ...target, partition, qualifier: BOOTSTRAP_QUALIFIER });
+  return `arn:${partition}:iam::${target.account}:policy/${name}`;
+}
+
+/**
+ * The permissions boundary `config.permissionsBoundary` names exists in the environment's account: every role of its
+ * stacks names it, and IAM refuses to create a role whose boundary does not exist, so without it every deploy fails.
+ */
+export async function checkBoundary(
+  clients: AccountClients,
+  target: Target,
+  pipelineAccount: string,
+  boundary: string,
+): Promise<Finding> {
+  const arn = boundaryArn(boundary, target);
+  const name = arn.slice(arn.indexOf(':policy/') + ':policy/'.length);
+  const check = `${target.name} permissions boundary (${target.account})`;
+  try {
+    await clients.iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+    return { level: 'ok', check, message: `${name} exists` };
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) {
+      return {
+        level: 'fail',
+        check,
+        message:
+          `no IAM policy ${name}: config.permissionsBoundary names it as the boundary of every role the stacks ` +
+          'create, and IAM refuses to create a role whose boundary does not exist',
+        fix:
+          boundary === CDK_EXAMPLE_PERMISSIONS_BOUNDARY
+            ? `${bootstrapCommand(target, pipelineAccount)} --example-permissions-boundary (it creates ${name})`
+            : `create your boundary policy: aws iam create-policy --policy-name ${name} --policy-document ` +
+              `file://<boundary>.json --profile <${target.name}>, or set config.permissionsBoundary to a policy that exists`,
+      };
+    }
+    return {
+      level: 'fail',
+      check,
+      message: `cannot read ${arn}: ${(error as Error).message}`,
+      fix: 'check the credentials may call iam:GetPolicy',
+    };
+  }
 }
 
 /** The part of a role's trust policy the trust check reads. */

@@ -94,7 +94,7 @@ export interface CreatedSandboxApp {
 
 /**
  * Builds the app of a personal sandbox (`-c sandbox=<name>`): the sandbox stage alone, no pipeline, so that
- * `cdk deploy --all` deploys exactly the sandbox; cdk-nag over it, like the pipeline's stages.
+ * `cdk deploy 'Sandbox-<Name>/*'` deploys exactly the sandbox; cdk-nag over it, like the pipeline's stages.
  * @throws ConfigError for a user's mistake in the configuration, the layers or the sandbox name.
  */
 export function createSandboxApp(options: CreateAppOptions = {}): CreatedSandboxApp {

@@ -21,8 +21,8 @@ export function loadProjectConfig(projectRoot: string = PROJECT_ROOT): AppConfig
 }
 
 /**
- * Runs a command-line tool: a user's mistake (a {@link ConfigError}, or a {@link UsageError}) is printed as a message
- * with exit code 1 (2 for usage), never a stack trace.
+ * Runs a command-line tool: a user's mistake (a {@link ConfigError}, a {@link UsageError}, or a {@link ToolError}) is
+ * printed as a message with exit code 1 (2 for usage), never a stack trace.
  */
 export function runTool(main: () => number | Promise<number>): void {
   Promise.resolve()
@@ -31,7 +31,7 @@ export function runTool(main: () => number | Promise<number>): void {
       process.exitCode = code;
     })
     .catch((error: unknown) => {
-      if (error instanceof ConfigError || error instanceof UsageError) {
+      if (error instanceof ConfigError || error instanceof UsageError || error instanceof ToolError) {
         process.stderr.write(`\n${error.message}\n\n`);
         process.exitCode = error instanceof UsageError ? 2 : 1;
         return;
@@ -42,3 +42,6 @@ export function runTool(main: () => number | Promise<number>): void {
 
 /** A command-line tool was called with wrong arguments. */
 export class UsageError extends Error {}
+
+/** A command-line tool cannot do what it was asked: the message says why and what to do. */
+export class ToolError extends Error {}

@@ -216,9 +216,13 @@ export interface AppConfig {
   readonly permissionsBoundary?: string;
 }
 
-/** The boundary `cdk bootstrap --example-permissions-boundary` creates in each account and region. */
-export const CDK_EXAMPLE_PERMISSIONS_BOUNDARY =
-  'cdk-${Qualifier}-permissions-boundary-${AWS::AccountId}-${AWS::Region}';
+/**
+ * The boundary `cdk bootstrap --example-permissions-boundary` creates, once per account (IAM is global): the CLI's
+ * `getExamplePermissionsBoundary` makes `cdk-<qualifier>-permissions-boundary`. (The bootstrap template's own policy,
+ * suffixed with the account and region, exists only with `UseExamplePermissionsBoundary=true`, which the CLI never
+ * sets: naming it made every role's creation fail on a boundary that does not exist.)
+ */
+export const CDK_EXAMPLE_PERMISSIONS_BOUNDARY = 'cdk-${Qualifier}-permissions-boundary';
 
 /** The placeholders a permissions boundary's name may hold, each with the longest value it can take. */
 const BOUNDARY_PLACEHOLDERS: Record<string, number> = {

@@ -5,6 +5,7 @@
  * parameters and asset buckets they name.
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { BOOTSTRAP_QUALIFIER } from './naming';
 
 /** The IAM prefix of the service behind each resource type's `AWS::<Service>::` (custom resources: Lambda). */
 export const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
@@ -152,7 +153,7 @@ function policyOf(
 ): ExecutionPolicy {
   const regions = [...new Set(stacks.map((s) => s.region))].sort();
   const partition = RegionInfo.get(regions[0]).partition ?? 'aws';
-  const qualifier = props.qualifier ?? 'hnb659fds';
+  const qualifier = props.qualifier ?? BOOTSTRAP_QUALIFIER;
   const services = new Set<string>();
   const roleArns = new Set<string>();
   const passedTo = new Set<string>();

@@ -10,7 +10,11 @@ import { appTags, pascalCase } from './naming';
 import type { Services } from './service';
 import { SharedLayersStack } from './shared-layers-stack';
 
-/** The context key that selects a sandbox: `npx cdk deploy --all -c sandbox=<name>`. */
+/**
+ * The context key that selects a sandbox: `-c sandbox=<name>` makes an app of that sandbox's stage alone, whose stacks
+ * the CLI selects by the stage's path (`npx cdk deploy 'Sandbox-Alice/*' -c sandbox=alice`; `--all` selects only the
+ * stacks at the top of the assembly, and a stage's are not).
+ */
 export const SANDBOX_CONTEXT_KEY = 'sandbox';
 
 /** The prefix of a sandbox's environment name, in its SSM parameters and physical names: `sandbox-<name>`. */
@@ -18,7 +22,12 @@ export const SANDBOX_PREFIX = 'sandbox-';
 
 /** The id of a sandbox's stage, and the prefix of its stacks' names: `Sandbox-<Name>` (`Sandbox-Alice`). */
 export function sandboxStageId(environment: EnvironmentConfig): string {
-  return `Sandbox-${pascalCase(environment.name.slice(SANDBOX_PREFIX.length))}`;
+  return sandboxStageIdOf(environment.name.slice(SANDBOX_PREFIX.length));
+}
+
+/** The id of the stage of the sandbox called `name` (`alice` -> `Sandbox-Alice`). */
+export function sandboxStageIdOf(name: string): string {
+  return `Sandbox-${pascalCase(name)}`;
 }
 
 /** Sandbox names: lower-case letters, digits and inner hyphens, a letter first, at most this long. */
@@ -84,8 +93,8 @@ export interface SandboxStageProps extends StageProps {
  * pipeline (`npm run sandbox -- deploy`). The same constructs as the pipeline's stages; its stacks are
  * `Sandbox-<Name>-Layers` and `Sandbox-<Name>-Functions-<Stack>` (its id is `sandboxStageId`), its SSM parameters
  * `/<app>/sandbox-<name>/layers/<layer>/...`, so it never collides with another sandbox or the pipeline's
- * environments. The function stacks depend on the layer stack (one stage, so CloudFormation order holds: `--all`
- * deploys the layers first, and a function stack deployed alone brings its layer stack along). Nothing is retained.
+ * environments. The function stacks depend on the layer stack (one stage, so CloudFormation order holds: deploying the
+ * stage's stacks deploys the layers first, and a function stack deployed alone brings its layer stack along). Nothing is retained.
  */
 export class SandboxStage extends Stage {
   readonly environment: EnvironmentConfig;

@@ -10,7 +10,7 @@ import {
   GetConnectionCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-codestar-connections';
-import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { GetPolicyCommand, GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { aws_s3 as s3 } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -415,6 +415,48 @@ describe('with AWS', () => {
     expect(trust).toMatchObject({
       level: 'fail',
       message: `no ${deployRole(DEV)}: the account is not bootstrapped for deploys`,
+    });
+  });
+
+  describe('config.permissionsBoundary', () => {
+    const bounded = (boundary: string) => ({ ...config, permissionsBoundary: boundary });
+    const boundaryFindings = (findings: Finding[]) => findings.filter((f) => f.check.includes('permissions boundary'));
+
+    test('exists in each environment account: checked once per account, by the name the CLI creates', async () => {
+      iam.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'cdk-hnb659fds-permissions-boundary' } });
+      const findings = await checkAws(bounded('cdk-${Qualifier}-permissions-boundary'), everyAccount, 33);
+      expect(summary(boundaryFindings(findings))).toEqual([
+        `ok dev permissions boundary (${DEV}): cdk-hnb659fds-permissions-boundary exists`,
+        `ok prod permissions boundary (${PROD}): cdk-hnb659fds-permissions-boundary exists`,
+      ]);
+      expect(iam.commandCalls(GetPolicyCommand).map((c) => c.args[0].input.PolicyArn)).toEqual([
+        `arn:aws:iam::${DEV}:policy/cdk-hnb659fds-permissions-boundary`,
+        `arn:aws:iam::${PROD}:policy/cdk-hnb659fds-permissions-boundary`,
+      ]);
+    });
+
+    test('a missing boundary fails, with the bootstrap flag that creates it or the command for your own', async () => {
+      iam.on(GetPolicyCommand).rejects(new NoSuchEntityException({ message: 'no policy', $metadata: {} }));
+      const [example] = boundaryFindings(
+        await checkAws(bounded('cdk-${Qualifier}-permissions-boundary'), everyAccount, 33),
+      );
+      expect(example).toMatchObject({
+        level: 'fail',
+        message: expect.stringContaining('no IAM policy cdk-hnb659fds-permissions-boundary'),
+        fix: expect.stringContaining(`--trust ${PIPELINE}`),
+      });
+      expect(example.fix).toContain('--example-permissions-boundary');
+      const [custom] = boundaryFindings(await checkAws(bounded('team-boundary-${AWS::Region}'), everyAccount, 33));
+      expect(custom).toMatchObject({
+        level: 'fail',
+        message: expect.stringContaining(`no IAM policy team-boundary-${REGION}`),
+        fix: expect.stringContaining(`aws iam create-policy --policy-name team-boundary-${REGION}`),
+      });
+    });
+
+    test('without the setting, no boundary is looked up', async () => {
+      await checkAws(config, everyAccount, 33);
+      expect(iam.commandCalls(GetPolicyCommand)).toHaveLength(0);
     });
   });
 

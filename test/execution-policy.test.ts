@@ -38,7 +38,7 @@ describe('config.permissionsBoundary', () => {
         expect([stack.stackName, id, role.Properties.PermissionsBoundary]).toEqual([
           stack.stackName,
           id,
-          `arn:aws:iam::${stack.account}:policy/cdk-hnb659fds-permissions-boundary-${stack.account}-${stack.region}`,
+          `arn:aws:iam::${stack.account}:policy/cdk-hnb659fds-permissions-boundary`,
         ]);
     const pipelineStack = buildApp({ config: (c) => (c.permissionsBoundary = BOUNDARY) }).pipelineStack;
     const pipelineRoles = pipelineStack.node.findAll().filter((c) => (c as any).cfnResourceType === 'AWS::IAM::Role');
@@ -98,7 +98,7 @@ describe('the execution policy derived from the stacks', () => {
       expect(create.Action).toEqual(expect.arrayContaining(['iam:CreateRole', 'iam:PutRolePolicy']));
       expect(create.Condition).toEqual({
         StringEquals: {
-          'iam:PermissionsBoundary': `arn:aws:iam::${policy.account}:policy/cdk-hnb659fds-permissions-boundary-${policy.account}-${policy.regions[0]}`,
+          'iam:PermissionsBoundary': `arn:aws:iam::${policy.account}:policy/cdk-hnb659fds-permissions-boundary`,
         },
       });
       for (const s of [create, manage, pass]) {
@@ -256,5 +256,13 @@ describe('the bootstrap command', () => {
       / \\\n {4}--custom-permissions-boundary 'team-boundary'$/,
     );
     expect(bootstrapCommand('222222222222', 'eu-west-1', '111111111111', arn, undefined)).not.toContain('boundary');
+  });
+
+  test('fills in the placeholders of a custom boundary for each account and region: the CLI takes plain IAM names', () => {
+    const boundary = 'team-${Qualifier}-${AWS::Partition}-${AWS::AccountId}-${AWS::Region}';
+    const command = bootstrapCommand('222222222222', 'us-east-1', '111111111111', arn, boundary);
+    expect(command).toMatch(/ \\\n {4}--custom-permissions-boundary 'team-hnb659fds-aws-222222222222-us-east-1'$/);
+    // The CLI's own check of the name (validatePolicyName): letters, digits and +/=,.@_- only.
+    expect(command.split("'")[1]).toMatch(/^[\w+/=,.@-]+$/);
   });
 });

@@ -2,12 +2,23 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { cdkArgs, defaultSandboxName, parseSandboxArgs } from '../bin/sandbox';
+import * as path from 'path';
+import { cdkCalls, defaultSandboxName, parseSandboxArgs, sandboxStacks } from '../bin/sandbox';
 import { createSandboxApp } from '../bin/main';
 import { parseConfig } from '../lib/config';
 import { smokeTestSpec } from '../lib/smoke-test-spec';
 import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT } from 'aws-cdk-lib/cx-api';
-import { baseConfig, buildApp, cdkJsonContext, configErrorOf, errorOf, FIXTURE_ROOT } from './helpers';
+import {
+  baseConfig,
+  buildApp,
+  cdkJsonContext,
+  configErrorOf,
+  copyProjectWithTools,
+  errorOf,
+  FIXTURE_ROOT,
+  runEntryPoint,
+  synthApp,
+} from './helpers';
 
 /** The fixture's sandbox `name`, built as `cdk synth -c sandbox=<name>` builds it. */
 function sandboxApp(name: unknown, change?: (config: Record<string, any>) => void) {
@@ -97,7 +108,7 @@ describe('a sandbox', () => {
     expect(mine.filter((n) => other.includes(n))).toEqual([]);
   });
 
-  test('deploys the function stacks after the layer stack: an explicit dependency, so --all keeps the order', () => {
+  test('deploys the function stacks after the layer stack: an explicit dependency, so deploying the stage keeps the order', () => {
     for (const stack of sandbox.functionStacks) {
       expect(stack.dependencies).toEqual([sandbox.layersStack]);
     }
@@ -163,23 +174,75 @@ describe('a bad sandbox', () => {
 });
 
 describe('npm run sandbox', () => {
-  test('deploys and destroys every stack of the sandbox, named after the user by default', () => {
-    expect(cdkArgs(parseSandboxArgs(['deploy'], 'Alice.Smith'))).toEqual([
-      'deploy',
-      '--all',
-      '-c',
-      'sandbox=alice-smith',
+  test('synthesizes the sandbox into its own folder, then acts on the stacks of its stage, named after the user', () => {
+    const root = '/project';
+    expect(cdkCalls(parseSandboxArgs(['deploy'], 'Alice.Smith'), root)).toEqual([
+      ['synth', '--quiet', '-c', 'sandbox=alice-smith', '--output', '/project/build/sandbox/alice-smith'],
+      ['deploy', 'Sandbox-AliceSmith/*', '--app', '/project/build/sandbox/alice-smith'],
     ]);
-    expect(cdkArgs(parseSandboxArgs(['destroy', '--name', 'bob', '--profile', 'dev'], 'alice'))).toEqual([
+    expect(cdkCalls(parseSandboxArgs(['destroy', '--name', 'bob', '--profile', 'dev'], 'alice'), root)[1]).toEqual([
       'destroy',
-      '--all',
+      'Sandbox-Bob/*',
+      '--app',
+      '/project/build/sandbox/bob',
       '--force',
-      '-c',
-      'sandbox=bob',
       '--profile',
       'dev',
     ]);
-    expect(cdkArgs(parseSandboxArgs(['ls', '--', '--long'], 'alice'))).toEqual(['ls', '-c', 'sandbox=alice', '--long']);
+    expect(cdkCalls(parseSandboxArgs(['ls', '--', '--long'], 'alice'), root)).toEqual([
+      ['ls', '-c', 'sandbox=alice', '--long'],
+    ]);
+  });
+
+  test('an assembly without the sandbox stage selects nothing: an error naming the stage and what to check', () => {
+    const { assembly } = synthApp();
+    const message = errorOf(() => sandboxStacks(assembly.directory, 'alice'));
+    expect(message).toContain('has no stack in the stage Sandbox-Alice');
+    expect(message).toContain('npx cdk ls -c sandbox=alice');
+  });
+
+  // The pinned CLI itself, on the fixture's project, as far as it goes without credentials: each command selects
+  // exactly the sandbox's stacks (the CLI names them), and fails only for want of credentials. The deploy suite
+  // (npm run test:deploy) runs the same commands against an AWS API.
+  describe('runs the real CDK CLI', () => {
+    const root = copyProjectWithTools();
+    const noCredentials: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_CONFIG_FILE: path.join(root, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      CDK_DISABLE_VERSION_CHECK: '1',
+    };
+    const stackNames = ['Sandbox-Alice-Layers', 'Sandbox-Alice-Functions-Orders', 'Sandbox-Alice-Functions-Reports'];
+    const run = (args: string[]) => {
+      const result = runEntryPoint(root, 'bin/sandbox.ts', [...args, '--name', 'alice'], { env: noCredentials });
+      return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    };
+
+    test.each(['deploy', 'diff', 'destroy'])("%s: the sandbox stage's stacks, stopped only by credentials", (verb) => {
+      const { status, output } = run([verb]);
+      expect(output).toContain(`sandbox alice: ${verb} ${stackNames.join(', ')} (aws://222222222222/eu-west-1)`);
+      expect(output).toContain(`cdk ${verb} Sandbox-Alice/* --app ${path.join(root, 'build', 'sandbox', 'alice')}`);
+      expect(output).toContain(
+        'Need to perform AWS calls for account 222222222222, but no credentials have been configured',
+      );
+      expect(output).not.toContain('No stack found');
+      expect(output).not.toContain('No stacks match');
+      if (verb === 'destroy')
+        expect(output).toContain('Sandbox-Alice/Orders (Sandbox-Alice-Functions-Orders): destroying');
+      expect(status).not.toBe(0);
+    });
+
+    test("ls lists exactly the sandbox stage's stacks", () => {
+      const { status, output } = run(['ls']);
+      expect(status).toBe(0);
+      expect(output.split('\n').filter((l) => l.startsWith('Sandbox-'))).toEqual([
+        'Sandbox-Alice/Layers (Sandbox-Alice-Layers)',
+        'Sandbox-Alice/Orders (Sandbox-Alice-Functions-Orders)',
+        'Sandbox-Alice/Reports (Sandbox-Alice-Functions-Reports)',
+      ]);
+    });
   });
 
   test.each([

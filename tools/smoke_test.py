@@ -249,8 +249,10 @@ def check_function(function, alias, call, outputs, root, account):
             response_file = os.path.join(scratch, "response.json")
             response = call(
                 [
+                    # fileb:// hands the file's bytes to Lambda as they are, in AWS CLI v1 and v2 alike
+                    # (v2's --cli-binary-format is needed only for file:// and inline payloads, and v1 refuses it).
                     "lambda", "invoke", "--function-name", name, "--qualifier", alias,
-                    "--cli-binary-format", "raw-in-base64-out", "--payload", f"fileb://{event}", response_file,
+                    "--payload", f"fileb://{event}", response_file,
                 ],
                 once=True,
             )
