@@ -28,7 +28,8 @@ import { DEFAULT_NODEJS, NODE_END_OF_LIFE } from '../lib/build-images';
 import { AppConfig, CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../lib/config';
 import { ConfigError, Problem } from '../lib/config-error';
 import { resolveLayerContents } from '../lib/layer-source';
-import { APP_TAG_KEY, BOOTSTRAP_QUALIFIER } from '../lib/naming';
+import { functionStacksOf } from '../lib/function-stage';
+import { APP_TAG_KEY, BOOTSTRAP_QUALIFIER, pascalCase } from '../lib/naming';
 import { boundaryPolicyName } from '../lib/permissions-boundary';
 import { createApp, CreateAppOptions, CreatedApp } from './main';
 import { cdkJsonContext, loadProjectConfig } from './project';
@@ -696,6 +697,18 @@ export async function checkConnection(clients: AccountClients, connectionArn: st
  * nor deletes them. Each is a warning with the command that deletes it; `stacks` are the app's own
  * ({@link appStacks}), so what counts as defined is what the app builds, not a naming rule of its own.
  */
+/**
+ * A stack of some developer's sandbox of this configuration (`Sandbox-<Name>-Layers`, `Sandbox-<Name>-Functions-<Stack>`
+ * of a stack `config.functions` still has): the app defines it for that sandbox's name, so it is no orphan. A sandbox
+ * stack of a function stack the configuration no longer has is one.
+ */
+export function isSandboxStackOf(config: AppConfig, stackName: string): boolean {
+  const match = /^Sandbox-[A-Z][A-Za-z0-9]*-(.+)$/.exec(stackName);
+  if (!match) return false;
+  const parts = ['Layers', ...[...functionStacksOf(config.functions).keys()].map((s) => `Functions-${pascalCase(s)}`)];
+  return parts.includes(match[1]);
+}
+
 export async function checkOrphanStacks(
   config: AppConfig,
   stacks: readonly AppStack[],
@@ -713,6 +726,7 @@ export async function checkOrphanStacks(
   }
   const tag = `${APP_TAG_KEY}=${config.appName}`;
   const findings: Finding[] = [];
+  const sandboxTarget = config.sandbox ?? config.environments[0];
   for (const target of targets.values()) {
     const clients = await clientsFor(target.account, target.region);
     if (!clients) continue; // checkAws reports the account as not checked.
@@ -720,6 +734,7 @@ export async function checkOrphanStacks(
     const defined = new Set(
       stacks.filter((s) => s.account === target.account && s.region === target.region).map((s) => s.stackName),
     );
+    const sandboxes = sandboxTarget.account === target.account && sandboxTarget.region === target.region;
     let tagged: { name: string; status: string }[];
     try {
       tagged = [];
@@ -739,7 +754,7 @@ export async function checkOrphanStacks(
       });
       continue;
     }
-    const orphans = tagged.filter((s) => !defined.has(s.name));
+    const orphans = tagged.filter((s) => !defined.has(s.name) && !(sandboxes && isSandboxStackOf(config, s.name)));
     for (const orphan of orphans) {
       const profile = clients.profile ? ` --profile ${clients.profile}` : '';
       findings.push({

@@ -584,6 +584,24 @@ describe('with AWS', () => {
       );
     });
 
+    test("a sandbox's stacks are the app's in the sandbox account; one of a function stack that is gone is not", async () => {
+      cloudFormation.on(DescribeStacksCommand).resolves({
+        Stacks: [
+          stack('Sandbox-Alice-Layers', { app: 'orders' }),
+          stack('Sandbox-Alice-Functions-Orders', { app: 'orders' }),
+          stack('Sandbox-BobSmith-Functions-Reports', { app: 'orders' }),
+          stack('Sandbox-Alice-Functions-Legacy', { app: 'orders' }),
+        ],
+      });
+      const devOnly: ClientsFor = async (account) => (account === DEV ? clients : undefined);
+
+      const findings = await checkOrphanStacks(config, stacks, devOnly);
+
+      expect(findings.map((f) => [f.level, f.fix])).toEqual([
+        ['warn', `aws cloudformation delete-stack --stack-name Sandbox-Alice-Functions-Legacy --region ${REGION}`],
+      ]);
+    });
+
     test('stacks that cannot be listed are a warning that names the permission', async () => {
       cloudFormation
         .on(DescribeStacksCommand)
