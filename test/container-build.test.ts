@@ -753,7 +753,18 @@ function realPodman(): RealPodman {
 }
 
 const podmanHere = realPodman();
+/**
+ * Where a real engine must run (CI sets REQUIRE_CONTAINER_ENGINE=1 after installing Podman), its absence fails the
+ * run instead of skipping the only tests that exercise `--platform`, `--user` and the image for real.
+ */
+const REQUIRE_ENGINE = process.env.REQUIRE_CONTAINER_ENGINE === '1';
 const describeWithPodman = podmanHere.engine ? describe : describe.skip;
+
+if (REQUIRE_ENGINE && !podmanHere.engine) {
+  test('a real container engine runs here, as REQUIRE_CONTAINER_ENGINE=1 asks', () => {
+    throw new Error(`REQUIRE_CONTAINER_ENGINE=1, but ${podmanHere.skipped}: install Podman (apt-get install podman)`);
+  });
+}
 
 describeWithPodman(
   `a container build with a real podman${podmanHere.skipped ? ` (skipped: ${podmanHere.skipped})` : ''}`,
