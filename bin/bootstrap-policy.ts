@@ -14,7 +14,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config';
 import { DeployedStack, ExecutionPolicyError, executionPolicies, StackTemplate } from '../lib/execution-policy';
 import { BOOTSTRAP_QUALIFIER, functionStackName } from '../lib/naming';
-import { boundaryPolicyName } from '../lib/permissions-boundary';
+import { boundaryPolicyName, exampleBoundaryDocument } from '../lib/permissions-boundary';
 import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
 import { createApp, createSandboxApp } from './main';
 import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
@@ -165,9 +165,30 @@ if (require.main === module) {
       const partition = RegionInfo.get(policy.regions[0]).partition ?? 'aws';
       const arn = `arn:${partition}:iam::${policy.account}:policy/${policy.policyName}`;
       const relative = path.relative(process.cwd(), file);
+      // The CLI's example boundary, which the pinned CLI fails to create itself (see exampleBoundaryDocument).
+      const boundaryLines: string[] = [];
+      if (boundary === CDK_EXAMPLE_PERMISSIONS_BOUNDARY) {
+        const boundaryFile = path.join(out, `${policy.account}-boundary.json`);
+        const document = exampleBoundaryDocument({
+          account: policy.account,
+          partition,
+          qualifier: BOOTSTRAP_QUALIFIER,
+        });
+        fs.writeFileSync(boundaryFile, `${JSON.stringify(document, null, 2)}\n`);
+        const name = boundaryPolicyName(boundary, {
+          account: policy.account,
+          region: '',
+          partition,
+          qualifier: BOOTSTRAP_QUALIFIER,
+        });
+        boundaryLines.push(
+          `  first time:  aws iam create-policy --policy-name ${name} --policy-document file://${path.relative(process.cwd(), boundaryFile)} --profile <profile of ${policy.account}>`,
+        );
+      }
       process.stdout.write(
         [
           `Account ${policy.account} (${policy.regions.join(', ')}): ${relative}`,
+          ...boundaryLines,
           `  first time:  aws iam create-policy --policy-name ${policy.policyName} --policy-document file://${relative} --profile <profile of ${policy.account}>`,
           `  afterwards:  aws iam create-policy-version --policy-arn ${arn} --policy-document file://${relative} --set-as-default --profile <profile of ${policy.account}>`,
           ...policy.regions.map((region) => bootstrapCommand(policy.account, region, pipelineAccount, arn, boundary)),
