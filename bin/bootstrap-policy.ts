@@ -11,11 +11,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config';
-import { DeployedStack, ExecutionPolicyError, executionPolicies, StackTemplate } from '../lib/execution-policy';
-import { BOOTSTRAP_QUALIFIER, functionStackName } from '../lib/naming';
-import { boundaryPolicyName } from '../lib/permissions-boundary';
-import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
+import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
+import { DeployedStack, ExecutionPolicyError, executionPolicies, StackTemplate } from '../lib/policy/execution-policy';
+import { BOOTSTRAP_QUALIFIER, functionStackName } from '../lib/config/naming';
+import { boundaryPolicyName } from '../lib/policy/permissions-boundary';
+import { SANDBOX_CONTEXT_KEY } from '../lib/stages/sandbox-stage';
 import { createApp, createSandboxApp } from './main';
 import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
 

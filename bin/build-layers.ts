@@ -11,9 +11,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { AppConfig, LayerConfig } from '../lib/config';
-import { CONTAINER_ENGINES, ContainerEngine, ContainerEngineError, findContainerEngine } from '../lib/container-engine';
-import { ARCHITECTURES } from '../lib/runtimes';
+import type { AppConfig, LayerConfig } from '../lib/config/app-config';
+import {
+  CONTAINER_ENGINES,
+  ContainerEngine,
+  ContainerEngineError,
+  findContainerEngine,
+} from '../lib/build/container-engine';
+import { ARCHITECTURES } from '../lib/config/runtimes';
 import {
   buildLayer,
   BuildLayerResult,
@@ -21,9 +26,9 @@ import {
   LAMBDA_UNZIPPED_LIMIT_BYTES,
   LayerBuildError,
   shadowingProblems,
-} from '../lib/layer-builder';
-import { listTree } from '../lib/layer-fingerprint';
-import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/project-layout';
+} from '../lib/build/layer-builder';
+import { listTree } from '../lib/layer-content/layer-fingerprint';
+import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import { loadProjectConfig, PROJECT_ROOT, runTool, UsageError } from './project';
 
 const USAGE =

@@ -15,7 +15,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { AppConfig, CONFIG_CONTEXT_KEY } from '../lib/config';
+import { AppConfig, CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
 import {
   checkAws,
   checkConfig,
@@ -28,7 +28,7 @@ import {
   cliBootstrapVersion,
   ClientsFor,
   Finding,
-} from './doctor-checks';
+} from '../lib/doctor/doctor-checks';
 import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
 
 const USAGE = 'usage: npm run doctor [-- --aws [--profile <pipeline|environment>=<profile> ...]]';

@@ -28,14 +28,14 @@ import {
   cliBootstrapVersion,
   ClientsFor,
   Finding,
-} from '../bin/doctor-checks';
+} from '../lib/doctor/doctor-checks';
 import { createApp } from '../bin/main';
 import { loadProjectConfig, PROJECT_ROOT } from '../bin/project';
-import { CONFIG_CONTEXT_KEY } from '../lib/config';
-import { sourceFingerprint } from '../lib/layer-fingerprint';
-import { MANIFEST_FILE } from '../lib/layer-manifest';
-import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
-import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
+import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
+import { sourceFingerprint } from '../lib/layer-content/layer-fingerprint';
+import { MANIFEST_FILE } from '../lib/layer-content/layer-manifest';
+import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-content/layer-source';
+import { layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import {
   asCdkSynth,
   baseConfig,

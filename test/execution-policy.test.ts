@@ -1,5 +1,5 @@
 import { bootstrapCommand, deployedStacks } from '../bin/bootstrap-policy';
-import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config';
+import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
 import {
   DeployedStack,
   ExecutionPolicy,
@@ -7,7 +7,7 @@ import {
   executionPolicies,
   MAX_MANAGED_POLICY_CHARACTERS,
   SERVICE_PREFIXES,
-} from '../lib/execution-policy';
+} from '../lib/policy/execution-policy';
 import { baseConfig, buildApp, cdkJsonContext, configErrorOf, FIXTURE_ROOT } from './helpers';
 
 const BOUNDARY = CDK_EXAMPLE_PERMISSIONS_BOUNDARY;

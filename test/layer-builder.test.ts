@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LayerConfig } from '../lib/config';
-import { buildLayer, BuildLayerOptions, LayerBuildError, shadowingProblems } from '../lib/layer-builder';
-import { builtFingerprint, hashTree, listTree } from '../lib/layer-fingerprint';
-import type { LayerManifest } from '../lib/layer-manifest';
-import { resolveLayerContents } from '../lib/layer-source';
-import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
+import type { LayerConfig } from '../lib/config/app-config';
+import { buildLayer, BuildLayerOptions, LayerBuildError, shadowingProblems } from '../lib/build/layer-builder';
+import { builtFingerprint, hashTree, listTree } from '../lib/layer-content/layer-fingerprint';
+import type { LayerManifest } from '../lib/layer-content/layer-manifest';
+import { resolveLayerContents } from '../lib/layer-content/layer-source';
+import { layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import { Template } from 'aws-cdk-lib/assertions';
 import { copyProject, copyProjectWithTools, runEntryPoint, synthApp } from './helpers';
 import { offlinePipEnv, wheelhouse, WheelSpec, withEnv } from './wheels';

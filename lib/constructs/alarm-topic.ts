@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { alarmNamePattern, alarmTopicName } from './naming';
+import { alarmNamePattern, alarmTopicName } from '../config/naming';
 
 /** The service that publishes alarm state changes to the topic. */
 export const ALARMS_PRINCIPAL = 'cloudwatch.amazonaws.com';

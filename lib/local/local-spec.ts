@@ -4,11 +4,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { FunctionConfig } from './config';
-import type { LayerManifest } from './layer-manifest';
-import type { LayerContent } from './layer-source';
-import { functionEnvironment } from './naming';
-import { functionCodeDir, layerSourceDir, layerStandinsDir } from './project-layout';
+import type { FunctionConfig } from '../config/app-config';
+import type { LayerManifest } from '../layer-content/layer-manifest';
+import type { LayerContent } from '../layer-content/layer-source';
+import { functionEnvironment } from '../config/naming';
+import { functionCodeDir, layerSourceDir, layerStandinsDir } from '../config/project-layout';
 
 /** One layer, as the local runner sees it. */
 export interface LocalLayerSpec {

@@ -5,7 +5,7 @@
  * parameters and asset buckets they name.
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { BOOTSTRAP_QUALIFIER } from './naming';
+import { BOOTSTRAP_QUALIFIER } from '../config/naming';
 
 /** The IAM prefix of the service behind each resource type's `AWS::<Service>::` (custom resources: Lambda). */
 export const SERVICE_PREFIXES: Readonly<Record<string, string>> = {

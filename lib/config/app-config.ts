@@ -15,7 +15,7 @@ import {
   DEPLOYMENT_STRATEGIES,
   DeploymentStrategy,
 } from './deployment-strategies';
-import { layerFolderProblems } from './layer-source';
+import { layerFolderProblems } from '../layer-content/layer-source';
 import { functionCodeDir } from './project-layout';
 import {
   BUILD_IMAGES,

@@ -7,8 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ContainerEngine } from './container-engine';
-import type { Architecture } from './runtimes';
-import { pythonVersionOf } from './runtimes';
+import type { Architecture } from '../config/runtimes';
+import { pythonVersionOf } from '../config/runtimes';
 
 /**
  * The build image of a runtime, `{python}` standing for its version (`3.13`) and `{runtime}` for its name

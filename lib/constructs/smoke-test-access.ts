@@ -2,7 +2,7 @@ import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledge, SMOKE_TEST_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
+import { acknowledge, SMOKE_TEST_ACKNOWLEDGEMENTS } from '../policy/nag-acknowledgements';
 import type { LayerReference } from './shared-layers-stack';
 
 /** Props of {@link SmokeTestAccess}. */

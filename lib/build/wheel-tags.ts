@@ -2,8 +2,8 @@
  * Wheel tags (PEP 425) and whether a wheel can run on a Lambda runtime and architecture: the check that catches a
  * package built for the wrong Python, OS or CPU before it is deployed.
  */
-import type { Architecture } from './runtimes';
-import { pythonVersionOf } from './runtimes';
+import type { Architecture } from '../config/runtimes';
+import { pythonVersionOf } from '../config/runtimes';
 
 /** The glibc of the Amazon Linux each Python runtime runs on: AL2 (2.26) up to 3.11, AL2023 (2.34) from 3.12. */
 export function runtimeGlibc(runtime: string): [number, number] {

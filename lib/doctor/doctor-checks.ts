@@ -24,15 +24,15 @@ import { App, Stack, Token } from 'aws-cdk-lib';
 import { CDK_APP_MODE_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { IConstruct } from 'constructs';
-import { DEFAULT_NODEJS, NODE_END_OF_LIFE } from '../lib/build-images';
-import { AppConfig, CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../lib/config';
-import { ConfigError, Problem } from '../lib/config-error';
-import { resolveLayerContents } from '../lib/layer-source';
-import { functionStacksOf } from '../lib/function-stage';
-import { APP_TAG_KEY, BOOTSTRAP_QUALIFIER, pascalCase } from '../lib/naming';
-import { boundaryPolicyName } from '../lib/permissions-boundary';
-import { createApp, CreateAppOptions, CreatedApp } from './main';
-import { cdkJsonContext, loadProjectConfig } from './project';
+import { DEFAULT_NODEJS, NODE_END_OF_LIFE } from '../config/build-images';
+import { AppConfig, CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../config/app-config';
+import { ConfigError, Problem } from '../config/config-error';
+import { resolveLayerContents } from '../layer-content/layer-source';
+import { functionStacksOf } from '../stages/function-stage';
+import { APP_TAG_KEY, BOOTSTRAP_QUALIFIER, pascalCase } from '../config/naming';
+import { boundaryPolicyName } from '../policy/permissions-boundary';
+import { createApp, CreateAppOptions, CreatedApp } from '../../bin/main';
+import { cdkJsonContext, loadProjectConfig } from '../../bin/project';
 
 /** One result of a check. */
 export interface Finding {

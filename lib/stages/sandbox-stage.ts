@@ -1,14 +1,14 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { AppConfig, EnvironmentConfig } from './config';
-import { ALARM_DEFAULTS } from './config';
-import { ConfigError } from './config-error';
-import { FunctionStack } from './function-stack';
+import type { AppConfig, EnvironmentConfig } from '../config/app-config';
+import { ALARM_DEFAULTS } from '../config/app-config';
+import { ConfigError } from '../config/config-error';
+import { FunctionStack } from '../constructs/function-stack';
 import { functionStacksOf } from './function-stage';
-import type { LayerContent } from './layer-source';
-import { appTags, pascalCase } from './naming';
-import type { Services } from './service';
-import { SharedLayersStack } from './shared-layers-stack';
+import type { LayerContent } from '../layer-content/layer-source';
+import { appTags, pascalCase } from '../config/naming';
+import type { Services } from '../service';
+import { SharedLayersStack } from '../constructs/shared-layers-stack';
 
 /**
  * The context key that selects a sandbox: `-c sandbox=<name>` makes an app of that sandbox's stage alone, whose stacks

@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge, HTTP_API_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
-import type { HttpAuthorization, HttpMethod, HttpRouteConfig } from './service-config';
+import { acknowledge, HTTP_API_ACKNOWLEDGEMENTS } from '../policy/nag-acknowledgements';
+import type { HttpAuthorization, HttpMethod, HttpRouteConfig } from '../config/service-config';
 
 /**
  * Requests per second, and the burst above it, that the API's stage takes on every route before it answers 429: a

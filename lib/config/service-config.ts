@@ -4,7 +4,7 @@
  * the typed {@link ServiceSettings} by the same checker as the rest of the configuration (see `parseConfig`), every
  * problem reported at once.
  */
-import type { Checker } from './config';
+import type { Checker } from './app-config';
 import { scheduleExpressionProblem } from './schedule-expression';
 
 /** HTTP methods a route may name; `ANY` matches every method. */

@@ -1,10 +1,10 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { FunctionConfig } from './config';
-import { FunctionStack } from './function-stack';
+import type { FunctionConfig } from '../config/app-config';
+import { FunctionStack } from '../constructs/function-stack';
 import type { LayerStage } from './layer-stage';
-import { appTags, functionStackName, pascalCase } from './naming';
-import type { Services } from './service';
+import { appTags, functionStackName, pascalCase } from '../config/naming';
+import type { Services } from '../service';
 
 /** Props of {@link FunctionStage}. */
 export interface FunctionStageProps extends StageProps {

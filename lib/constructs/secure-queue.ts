@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { acknowledge, QUEUE_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
+import { acknowledge, QUEUE_ACKNOWLEDGEMENTS } from '../policy/nag-acknowledgements';
 
 /** How long a dead-letter queue keeps what it caught: SQS's longest, two weeks to look and redrive. */
 export const DEAD_LETTER_RETENTION = Duration.days(14);

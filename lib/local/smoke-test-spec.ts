@@ -3,10 +3,10 @@
  * to assume, each function's output key and layers, and the routes of its HTTP API with the output of its URL. The pipeline's smoke test step and `npm run smoke` (a
  * sandbox, from a laptop) both build it here.
  */
-import type { EnvironmentConfig } from './config';
-import type { FunctionStack } from './function-stack';
-import { LIVE_ALIAS } from './live-alias';
-import { layerFingerprintVariable } from './naming';
+import type { EnvironmentConfig } from '../config/app-config';
+import type { FunctionStack } from '../constructs/function-stack';
+import { LIVE_ALIAS } from '../constructs/live-alias';
+import { layerFingerprintVariable } from '../config/naming';
 
 /** The spec of a smoke test of some function stacks of one environment. */
 export interface SmokeTestSpec {

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Annotations, AssetHashType, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { LAYER_ASSET_EXCLUDE, LayerContent } from './layer-source';
+import { LAYER_ASSET_EXCLUDE, LayerContent } from '../layer-content/layer-source';
 import { toLambdaArchitecture, toLambdaRuntime } from './lambda-types';
 
 /** Props of {@link PythonLayer}. */

@@ -4,11 +4,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LayerConfig } from './config';
-import { ConfigError, Problem } from './config-error';
+import type { LayerConfig } from '../config/app-config';
+import { ConfigError, Problem } from '../config/config-error';
 import { builtFingerprint, isIgnoredEntry, sourceFingerprint } from './layer-fingerprint';
 import { LayerManifest, MANIFEST_FILE } from './layer-manifest';
-import { layerBuildDir, layerSourceDir } from './project-layout';
+import { layerBuildDir, layerSourceDir } from '../config/project-layout';
 
 /** Context key of the strict switch: `cdk synth -c strictLayers=true` fails on a layer that is not built. */
 export const STRICT_LAYERS_CONTEXT_KEY = 'strictLayers';

@@ -5,9 +5,9 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ALARM_DEFAULTS, type AlarmsConfig } from './config';
-import type { DeploymentStrategy } from './deployment-strategies';
-import { acknowledge, RELEASE_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
+import { ALARM_DEFAULTS, type AlarmsConfig } from '../config/app-config';
+import type { DeploymentStrategy } from '../config/deployment-strategies';
+import { acknowledge, RELEASE_ACKNOWLEDGEMENTS } from '../policy/nag-acknowledgements';
 
 /** The alias every caller uses; CodeDeploy moves it from version to version. */
 export const LIVE_ALIAS = 'live';

@@ -1,9 +1,9 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from './config';
-import type { LayerContent } from './layer-source';
-import { appTags } from './naming';
-import { LayerReference, SharedLayersStack } from './shared-layers-stack';
+import type { EnvironmentConfig } from '../config/app-config';
+import type { LayerContent } from '../layer-content/layer-source';
+import { appTags } from '../config/naming';
+import { LayerReference, SharedLayersStack } from '../constructs/shared-layers-stack';
 
 /** Props of {@link LayerStage}. */
 export interface LayerStageProps extends StageProps {

@@ -6,14 +6,14 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { AlarmsConfig, FunctionConfig } from './config';
-import { ConfigError } from './config-error';
-import type { DeploymentStrategy } from './deployment-strategies';
+import type { AlarmsConfig, FunctionConfig } from '../config/app-config';
+import { ConfigError } from '../config/config-error';
+import type { DeploymentStrategy } from '../config/deployment-strategies';
 import { FunctionHttpApi } from './http-api';
 import { FunctionQueue } from './function-queue';
 import { FunctionSchedule } from './function-schedule';
 import { LiveAlias } from './live-alias';
-import { functionCodeDir } from './project-layout';
+import { functionCodeDir } from '../config/project-layout';
 import {
   alarmName,
   alarmTopicName,
@@ -21,10 +21,10 @@ import {
   pascalCase,
   smokeTestRoleName,
   smokeTestRunnerRoleName,
-} from './naming';
+} from '../config/naming';
 import { AttachedLayer, PythonFunction } from './python-function';
 import { deadLetterQueue } from './secure-queue';
-import { SERVICES_MODULE, type Service, type ServiceContext, type ServiceFunction } from './service';
+import { SERVICES_MODULE, type Service, type ServiceContext, type ServiceFunction } from '../service';
 import type { LayerReference } from './shared-layers-stack';
 import { SmokeTestAccess } from './smoke-test-access';
 

@@ -2,8 +2,8 @@ import { Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { AlarmTopic } from './alarm-topic';
-import type { LayerContent } from './layer-source';
-import { layerArnParameterName, layerName, layerVersionParameterName, pascalCase } from './naming';
+import type { LayerContent } from '../layer-content/layer-source';
+import { layerArnParameterName, layerName, layerVersionParameterName, pascalCase } from '../config/naming';
 import { PythonLayer } from './python-layer';
 
 /** What a function stack needs to know of one published layer: its name, where to read its version, its fingerprint. */

@@ -1,5 +1,5 @@
 import { PermissionsBoundary } from 'aws-cdk-lib';
-import type { AppConfig } from './config';
+import type { AppConfig } from '../config/app-config';
 
 /**
  * The permissions boundary of every role an environment's or a sandbox's stacks create (`config.permissionsBoundary`),

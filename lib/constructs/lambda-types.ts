@@ -1,5 +1,5 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Architecture } from './runtimes';
+import type { Architecture } from '../config/runtimes';
 
 /** The CDK runtime of a validated runtime name such as `python3.13`. */
 export function toLambdaRuntime(name: string): lambda.Runtime {

@@ -3,9 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionConfig } from './config';
+import type { FunctionConfig } from '../config/app-config';
 import { toLambdaArchitecture, toLambdaRuntime } from './lambda-types';
-import { acknowledge, FUNCTION_ACKNOWLEDGEMENTS } from './nag-acknowledgements';
+import { acknowledge, FUNCTION_ACKNOWLEDGEMENTS } from '../policy/nag-acknowledgements';
 
 /** Files of `lambda/<function>/` that stay out of the deployed code: tests, sample events, bytecode. */
 export const FUNCTION_ASSET_EXCLUDE = [
