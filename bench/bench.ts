@@ -23,7 +23,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { loadProjectConfig } from '../bin/project';
-import type { LayerConfig } from '../lib/config/app-config';
+import type { LayerConfig } from '../lib/config/layers-config';
 import { buildLayer } from '../lib/build/layer-builder';
 import { makeWheel, offlinePipEnv } from '../test/wheel-maker';
 import { ActionCosts, DEFAULT_ACTION_COSTS, modelPipeline, PipelineTimeModel } from './pipeline-model';

@@ -11,7 +11,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { AppConfig, LayerConfig } from '../lib/config/app-config';
+import type { AppConfig } from '../lib/config/app-config';
+import type { LayerConfig } from '../lib/config/layers-config';
 import {
   CONTAINER_ENGINES,
   ContainerEngine,

@@ -10,7 +10,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionConfig } from './config/app-config';
+import type { FunctionConfig } from './config/functions-config';
 import type { FunctionHttpApi } from './constructs/http-api';
 
 /** Where the registry of service modules lives, as problems name it. */

@@ -3,7 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import { EnvironmentPlaceholders } from 'aws-cdk-lib/cx-api';
-import type { EnvironmentConfig } from '../lib/config/app-config';
+import type { EnvironmentConfig } from '../lib/config/environments-config';
 import { pascalCase } from '../lib/config/naming';
 
 /** The variables the step exports for the approval that follows it. */

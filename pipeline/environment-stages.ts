@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import type { AppConfig, EnvironmentConfig } from '../lib/config/app-config';
+import type { AppConfig } from '../lib/config/app-config';
+import type { EnvironmentConfig } from '../lib/config/environments-config';
 import { FunctionStage, functionStacksOf } from '../lib/stages/function-stage';
 import { LayerStage } from '../lib/stages/layer-stage';
 import type { LayerContent } from '../lib/layer-content/layer-source';

@@ -1,5 +1,5 @@
 import { CodePipelineSource, ManualApprovalStep } from 'aws-cdk-lib/pipelines';
-import type { EnvironmentConfig } from '../lib/config/app-config';
+import type { EnvironmentConfig } from '../lib/config/environments-config';
 import { pascalCase } from '../lib/config/naming';
 import type { ChangeReviewStep } from './change-review-step';
 

@@ -8,7 +8,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { LayerConfig } from '../lib/config/app-config';
+import type { LayerConfig } from '../lib/config/layers-config';
 import {
   buildImageFor,
   CONTAINER_PATHS,

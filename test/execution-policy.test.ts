@@ -1,5 +1,6 @@
 import { bootstrapCommand, deployedStacks } from '../bin/bootstrap-policy';
-import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
+import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../lib/config/environments-config';
+import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
 import {
   DeployedStack,
   ExecutionPolicy,

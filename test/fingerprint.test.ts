@@ -8,7 +8,8 @@ import { isDeepStrictEqual } from 'util';
 import { CfnElement } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { CreatedApp } from '../bin/main';
-import { LayerConfig, parseConfig } from '../lib/config/app-config';
+import { LayerConfig } from '../lib/config/layers-config';
+import { parseConfig } from '../lib/config/app-config';
 import type { FunctionStack } from '../lib/constructs/function-stack';
 import {
   builtFingerprint,

@@ -6,7 +6,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LayerConfig } from '../lib/config/app-config';
+import type { LayerConfig } from '../lib/config/layers-config';
 import type { ContainerEngine } from '../lib/build/container-engine';
 import { buildLayer, BuildLayerOptions, LayerBuildError } from '../lib/build/layer-builder';
 import { builtFingerprint, listTree } from '../lib/layer-content/layer-fingerprint';

@@ -3,7 +3,7 @@
  * choose, and the payload 2.0 shape it would send.
  */
 import { httpApiEvent, matchRoute } from '../lib/local/http-event';
-import type { HttpRouteConfig } from '../lib/config/service-config';
+import type { HttpRouteConfig } from '../lib/config/http-routes-config';
 
 const ROUTES: HttpRouteConfig[] = [
   { method: 'POST', path: '/orders', authorization: 'iam' },

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LayerConfig } from '../lib/config/app-config';
+import type { LayerConfig } from '../lib/config/layers-config';
 import { buildLayer, BuildLayerOptions, LayerBuildError, shadowingProblems } from '../lib/build/layer-builder';
 import { builtFingerprint, hashTree, listTree } from '../lib/layer-content/layer-fingerprint';
 import type { LayerManifest } from '../lib/layer-content/layer-manifest';

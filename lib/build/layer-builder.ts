@@ -7,7 +7,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LayerConfig } from '../config/app-config';
+import type { LayerConfig } from '../config/layers-config';
 import {
   buildImageFor,
   ContainerBuildOptions,
@@ -16,11 +16,12 @@ import {
   containerRunArgv,
   explainEngineFailure,
 } from './container-build';
-import { builtFingerprint, isIgnoredEntry, listTree, sourceFingerprint } from '../layer-content/layer-fingerprint';
+import { builtFingerprint, listTree, sourceFingerprint } from '../layer-content/layer-fingerprint';
 import { LayerManifest, LayerPackage, MANIFEST_FILE } from '../layer-content/layer-manifest';
-import { hasRequirements, layerFolderProblems, readManifest } from '../layer-content/layer-source';
+import { hasRequirements, readManifest } from '../layer-content/layer-source';
+import { layerFolderProblems } from '../config/layers-config';
 import { explainHashProblems, parseHashProblems } from './pip-hashes';
-import { layerBuildDir, layersBuildRoot, layerSourceDir } from '../config/project-layout';
+import { isIgnoredEntry, layerBuildDir, layersBuildRoot, layerSourceDir } from '../config/project-layout';
 import { pythonVersionOf } from '../config/runtimes';
 import { manifestPlatform, pipPlatforms, unsupportedTargets } from './wheel-tags';
 

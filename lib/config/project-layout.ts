@@ -25,3 +25,8 @@ export function layerBuildDir(projectRoot: string, layer: string): string {
 export function functionCodeDir(projectRoot: string, fn: string): string {
   return path.join(projectRoot, 'lambda', fn);
 }
+
+/** Entries that never belong in a layer and never count: compiled bytecode and editor litter. */
+export function isIgnoredEntry(name: string): boolean {
+  return name === '__pycache__' || name.endsWith('.pyc') || name === '.DS_Store';
+}

@@ -2,8 +2,14 @@
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
+/** The architecture functions and layers default to: arm64 (Graviton). */
+export const DEFAULT_ARCHITECTURE: Architecture = 'arm64';
+
 /** Python runtimes a function or layer may use. */
 export const PYTHON_RUNTIMES = ['python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14'] as const;
+
+/** The runtime functions and layers default to: the newest Python runtime Lambda supports. */
+export const DEFAULT_RUNTIME = 'python3.14';
 
 /** `python3.13` -> `3.13`: the version pip targets for a runtime. */
 export function pythonVersionOf(runtime: string): string {

@@ -4,7 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEAD_LETTER_RETENTION, secureQueue } from './secure-queue';
-import type { QueueConfig } from '../config/service-config';
+import type { QueueConfig } from '../config/queue-config';
 
 /** Props of {@link FunctionQueue}. */
 export interface FunctionQueueProps {

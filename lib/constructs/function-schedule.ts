@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { deadLetterQueue } from './secure-queue';
-import type { ScheduleConfig } from '../config/service-config';
+import type { ScheduleConfig } from '../config/schedule-config';
 
 /** Props of {@link FunctionSchedule}. */
 export interface FunctionScheduleProps {

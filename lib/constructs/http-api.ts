@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, HTTP_API_ACKNOWLEDGEMENTS } from '../policy/nag-acknowledgements';
-import type { HttpAuthorization, HttpMethod, HttpRouteConfig } from '../config/service-config';
+import type { HttpAuthorization, HttpMethod, HttpRouteConfig } from '../config/http-routes-config';
 
 /**
  * Requests per second, and the burst above it, that the API's stage takes on every route before it answers 429: a

@@ -5,7 +5,7 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ALARM_DEFAULTS, type AlarmsConfig } from '../config/app-config';
+import { ALARM_DEFAULTS, type AlarmsConfig } from '../config/environments-config';
 import type { DeploymentStrategy } from '../config/deployment-strategies';
 import { acknowledge, RELEASE_ACKNOWLEDGEMENTS } from '../policy/nag-acknowledgements';
 

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionConfig } from '../config/app-config';
+import type { FunctionConfig } from '../config/functions-config';
 import { toLambdaArchitecture, toLambdaRuntime } from './lambda-types';
 import { acknowledge, FUNCTION_ACKNOWLEDGEMENTS } from '../policy/nag-acknowledgements';
 

@@ -8,16 +8,12 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { isIgnoredEntry } from '../config/project-layout';
 
 /** What besides the files decides a layer's identity. */
 export interface FingerprintTarget {
   readonly runtimes: readonly string[];
   readonly architectures: readonly string[];
-}
-
-/** Entries that never belong in a layer and never count: compiled bytecode and editor litter. */
-export function isIgnoredEntry(name: string): boolean {
-  return name === '__pycache__' || name.endsWith('.pyc') || name === '.DS_Store';
 }
 
 /**

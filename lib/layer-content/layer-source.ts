@@ -4,9 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LayerConfig } from '../config/app-config';
+import type { LayerConfig } from '../config/layers-config';
 import { ConfigError, Problem } from '../config/config-error';
-import { builtFingerprint, isIgnoredEntry, sourceFingerprint } from './layer-fingerprint';
+import { builtFingerprint, sourceFingerprint } from './layer-fingerprint';
 import { LayerManifest, MANIFEST_FILE } from './layer-manifest';
 import { layerBuildDir, layerSourceDir } from '../config/project-layout';
 
@@ -21,44 +21,6 @@ export const BUILD_LAYERS_COMMAND = 'npm run build:layers';
  * mounts it at `/opt/python`; a build's manifest, a layer's requirements and tests stay out.
  */
 export const LAYER_ASSET_EXCLUDE = ['/*', '!/python/', '__pycache__/', '*.pyc', '.DS_Store'];
-
-/** Problems with a layer's source folder: Lambda needs `python/` at the top of the layer, holding code. */
-export function layerFolderProblems(projectRoot: string, layer: string): Problem[] {
-  const rel = `layers/${layer}`;
-  const dir = layerSourceDir(projectRoot, layer);
-  const python = path.join(dir, 'python');
-  if (!fs.existsSync(dir)) {
-    return [
-      {
-        setting: `config.layers.${layer}`,
-        value: undefined,
-        message: `has no folder ${rel}`,
-        fix: `create ${rel}/python/ with the layer's code, or remove the layer from the config`,
-      },
-    ];
-  }
-  if (!fs.existsSync(python) || !fs.statSync(python).isDirectory()) {
-    return [
-      {
-        setting: `config.layers.${layer}`,
-        value: undefined,
-        message: `has no ${rel}/python/ folder`,
-        fix: `put the layer's modules in ${rel}/python/ (Lambda mounts it as /opt/python); third-party packages go in ${rel}/requirements.txt`,
-      },
-    ];
-  }
-  if (fs.readdirSync(python).filter((n) => !isIgnoredEntry(n)).length === 0) {
-    return [
-      {
-        setting: `config.layers.${layer}`,
-        value: undefined,
-        message: `has an empty ${rel}/python/ folder`,
-        fix: `put at least one module or package in ${rel}/python/`,
-      },
-    ];
-  }
-  return [];
-}
 
 /** What synth packages for one layer. */
 export interface LayerContent {

@@ -4,7 +4,7 @@
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
 import { createHash } from 'crypto';
-import type { HttpRouteConfig } from '../config/service-config';
+import type { HttpRouteConfig } from '../config/http-routes-config';
 
 /** A route that matches a request, and the values of its path parameters. */
 export interface RouteMatch {

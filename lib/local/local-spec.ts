@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { FunctionConfig } from '../config/app-config';
+import type { FunctionConfig } from '../config/functions-config';
 import type { LayerManifest } from '../layer-content/layer-manifest';
 import type { LayerContent } from '../layer-content/layer-source';
 import { functionEnvironment } from '../config/naming';

@@ -3,7 +3,7 @@
  * to assume, each function's output key and layers, and the routes of its HTTP API with the output of its URL. The pipeline's smoke test step and `npm run smoke` (a
  * sandbox, from a laptop) both build it here.
  */
-import type { EnvironmentConfig } from '../config/app-config';
+import type { EnvironmentConfig } from '../config/environments-config';
 import type { FunctionStack } from '../constructs/function-stack';
 import { LIVE_ALIAS } from '../constructs/live-alias';
 import { layerFingerprintVariable } from '../config/naming';

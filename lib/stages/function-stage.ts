@@ -1,6 +1,6 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { FunctionConfig } from '../config/app-config';
+import type { FunctionConfig } from '../config/functions-config';
 import { FunctionStack } from '../constructs/function-stack';
 import type { LayerStage } from './layer-stage';
 import { appTags, functionStackName, pascalCase } from '../config/naming';

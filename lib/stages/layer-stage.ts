@@ -1,6 +1,6 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/app-config';
+import type { EnvironmentConfig } from '../config/environments-config';
 import type { LayerContent } from '../layer-content/layer-source';
 import { appTags } from '../config/naming';
 import { LayerReference, SharedLayersStack } from '../constructs/shared-layers-stack';

@@ -1,7 +1,8 @@
 import { Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { AppConfig, EnvironmentConfig } from '../config/app-config';
-import { ALARM_DEFAULTS } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import type { EnvironmentConfig } from '../config/environments-config';
+import { ALARM_DEFAULTS } from '../config/environments-config';
 import { ConfigError } from '../config/config-error';
 import { FunctionStack } from '../constructs/function-stack';
 import { functionStacksOf } from './function-stage';
