@@ -21,7 +21,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       'import/no-extraneous-dependencies': [
         'error',
-        { devDependencies: ['test/**', 'bench/**', 'bin/doctor*.ts'], optionalDependencies: false },
+        { devDependencies: ['test/**', 'bench/**', 'bin/doctor.ts', 'lib/doctor/**'], optionalDependencies: false },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

@@ -129,7 +129,7 @@ export function executionPolicies(props: ExecutionPoliciesProps): ExecutionPolic
   if (unknown.size > 0) {
     throw new ExecutionPolicyError(
       `The stacks create resource types the execution policy does not know: ${[...unknown].sort().join(', ')}. ` +
-        'Fix: add each service to SERVICE_PREFIXES in lib/execution-policy.ts (AWS::<Service>:: -> its IAM prefix).',
+        'Fix: add each service to SERVICE_PREFIXES in lib/policy/execution-policy.ts (AWS::<Service>:: -> its IAM prefix).',
     );
   }
   for (const policy of policies) {
