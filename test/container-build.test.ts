@@ -18,7 +18,8 @@ import {
   explainEngineFailure,
 } from '../lib/build/container-build';
 import { ContainerEngine, ContainerEngineError, findContainerEngine } from '../lib/build/container-engine';
-import { buildLayer, BuildLayerOptions, LayerBuildError } from '../lib/build/layer-builder';
+import { buildLayer, BuildLayerOptions } from '../lib/build/layer-builder';
+import { LayerBuildError } from '../lib/build/layer-build-error';
 import { hashTree, listTree } from '../lib/layer-content/layer-fingerprint';
 import type { LayerManifest } from '../lib/layer-content/layer-manifest';
 import { layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
