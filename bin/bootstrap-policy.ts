@@ -3,8 +3,9 @@
  * `npm run bootstrap-policy [-- --out <dir>]`
  *
  * Synthesizes the app as `cdk synth` does, with a sandbox beside it, and writes the CloudFormation execution policy
- * of each environment account (`lib/execution-policy.ts`) to `<dir>/<account>.json` (default `build/bootstrap`),
- * then prints the commands that create or update the policy and bootstrap each account and region with it.
+ * of each environment account (`lib/policy/execution-policy.ts`) to `<dir>/<account>.json` (default
+ * `build/bootstrap`), then prints the commands that create or update the policy and bootstrap each account and region
+ * with it.
  */
 import * as fs from 'fs';
 import * as os from 'os';
