@@ -239,7 +239,7 @@ describe('the execution policy derived from the stacks', () => {
     };
     expect(() => executionPolicies({ appName: 'orders', stacks: [...stacks, odd] })).toThrow(ExecutionPolicyError);
     expect(() => executionPolicies({ appName: 'orders', stacks: [odd] })).toThrow(
-      /AWS::Batch::JobQueue, AWS::Glue::Job\. Fix: add each service to SERVICE_PREFIXES in lib\/execution-policy\.ts/,
+      /AWS::Batch::JobQueue, AWS::Glue::Job\. Fix: add each service to SERVICE_PREFIXES in lib\/policy\/execution-policy\.ts/,
     );
   });
 });
