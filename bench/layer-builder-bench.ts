@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadProjectConfig } from '../bin/project';
 import type { LayerConfig } from '../lib/config/layers-config';
-import { buildLayer } from '../lib/build/layer-builder';
+import { buildLayer } from '../lib/layer-build/layer-builder';
 import { makeWheel, offlinePipEnv } from '../test/wheel-maker';
 import { Options } from './options';
 import { Scratch, log, median, run, timeAsync, treeBytes } from './processes';

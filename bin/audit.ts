@@ -29,8 +29,8 @@ import {
   parseAuditExceptions,
   PIP_AUDIT_VERSION,
   pipAuditFindings,
-} from '../lib/build/dependency-audit';
-import { BUILDER_VERSION } from '../lib/build/layer-builder';
+} from '../lib/layer-build/dependency-audit';
+import { BUILDER_VERSION } from '../lib/layer-build/layer-builder';
 import { sourceFingerprint } from '../lib/layer-content/layer-fingerprint';
 import { MANIFEST_FILE } from '../lib/layer-content/layer-manifest';
 import { BUILD_LAYERS_COMMAND, hasRequirements, readManifest } from '../lib/layer-content/layer-source';

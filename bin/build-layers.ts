@@ -18,11 +18,16 @@ import {
   ContainerEngine,
   ContainerEngineError,
   findContainerEngine,
-} from '../lib/build/container-engine';
+} from '../lib/layer-build/container-engine';
 import { ARCHITECTURES } from '../lib/config/runtimes';
-import { buildLayer, BuildLayerResult, formatBytes, LAMBDA_UNZIPPED_LIMIT_BYTES } from '../lib/build/layer-builder';
-import { LayerBuildError } from '../lib/build/layer-build-error';
-import { shadowingProblems } from '../lib/build/layer-shadowing';
+import {
+  buildLayer,
+  BuildLayerResult,
+  formatBytes,
+  LAMBDA_UNZIPPED_LIMIT_BYTES,
+} from '../lib/layer-build/layer-builder';
+import { LayerBuildError } from '../lib/layer-build/layer-build-error';
+import { shadowingProblems } from '../lib/layer-build/layer-shadowing';
 import { listTree } from '../lib/layer-content/layer-fingerprint';
 import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import { loadProjectConfig, PROJECT_ROOT, runTool, UsageError } from './project';

@@ -16,10 +16,10 @@ import {
   containerRunArgv,
   ContainerRunSpec,
   explainEngineFailure,
-} from '../lib/build/container-build';
-import { ContainerEngine, ContainerEngineError, findContainerEngine } from '../lib/build/container-engine';
-import { buildLayer, BuildLayerOptions } from '../lib/build/layer-builder';
-import { LayerBuildError } from '../lib/build/layer-build-error';
+} from '../lib/layer-build/container-build';
+import { ContainerEngine, ContainerEngineError, findContainerEngine } from '../lib/layer-build/container-engine';
+import { buildLayer, BuildLayerOptions } from '../lib/layer-build/layer-builder';
+import { LayerBuildError } from '../lib/layer-build/layer-build-error';
 import { hashTree, listTree } from '../lib/layer-content/layer-fingerprint';
 import type { LayerManifest } from '../lib/layer-content/layer-manifest';
 import { layerBuildDir, layerSourceDir } from '../lib/config/project-layout';

@@ -14,9 +14,9 @@ import {
   parseAuditExceptions,
   PIP_AUDIT_VERSION,
   pipAuditFindings,
-} from '../lib/build/dependency-audit';
+} from '../lib/layer-build/dependency-audit';
 import { loadProjectConfig } from '../bin/project';
-import { buildLayer } from '../lib/build/layer-builder';
+import { buildLayer } from '../lib/layer-build/layer-builder';
 import { layerSourceDir } from '../lib/config/project-layout';
 import { dependencyAuditCommands } from '../pipeline/dependency-audit';
 import { buildApp, copyProjectWithTools, runEntryPoint, tempDir } from './helpers';

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LayerConfig } from '../lib/config/layers-config';
-import { buildLayer, BuildLayerOptions } from '../lib/build/layer-builder';
-import { LayerBuildError } from '../lib/build/layer-build-error';
-import { shadowingProblems } from '../lib/build/layer-shadowing';
+import { buildLayer, BuildLayerOptions } from '../lib/layer-build/layer-builder';
+import { LayerBuildError } from '../lib/layer-build/layer-build-error';
+import { shadowingProblems } from '../lib/layer-build/layer-shadowing';
 import { builtFingerprint, hashTree, listTree } from '../lib/layer-content/layer-fingerprint';
 import type { LayerManifest } from '../lib/layer-content/layer-manifest';
 import { resolveLayerContents } from '../lib/layer-content/layer-source';

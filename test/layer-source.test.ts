@@ -19,7 +19,7 @@ import { LayerContent, resolveLayerContents } from '../lib/layer-content/layer-s
 import { layerFingerprintVariable } from '../lib/config/naming';
 import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import { pythonVersionOf } from '../lib/config/runtimes';
-import { manifestPlatform } from '../lib/build/wheel-tags';
+import { manifestPlatform } from '../lib/layer-build/wheel-tags';
 import { baseConfig, buildApp, configErrorOf, copyProject, errorOf, FIXTURE_ROOT, synthApp } from './helpers';
 
 /** The command users run to build layers, as the warnings and errors name it. */
