@@ -29,12 +29,12 @@ import {
   parseAuditExceptions,
   PIP_AUDIT_VERSION,
   pipAuditFindings,
-} from '../lib/dependency-audit';
-import { BUILDER_VERSION } from '../lib/layer-builder';
-import { sourceFingerprint } from '../lib/layer-fingerprint';
-import { MANIFEST_FILE } from '../lib/layer-manifest';
-import { BUILD_LAYERS_COMMAND, hasRequirements, readManifest } from '../lib/layer-source';
-import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
+} from '../lib/layer-build/dependency-audit';
+import { BUILDER_VERSION } from '../lib/layer-build/layer-builder';
+import { sourceFingerprint } from '../lib/layer-content/layer-fingerprint';
+import { MANIFEST_FILE } from '../lib/layer-content/layer-manifest';
+import { BUILD_LAYERS_COMMAND, hasRequirements, readManifest } from '../lib/layer-content/layer-source';
+import { layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import { loadProjectConfig, PROJECT_ROOT, runTool, UsageError } from './project';
 
 const USAGE = 'usage: npm run audit [-- --strict]';

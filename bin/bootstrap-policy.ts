@@ -3,19 +3,21 @@
  * `npm run bootstrap-policy [-- --out <dir>]`
  *
  * Synthesizes the app as `cdk synth` does, with a sandbox beside it, and writes the CloudFormation execution policy
- * of each environment account (`lib/execution-policy.ts`) to `<dir>/<account>.json` (default `build/bootstrap`),
- * then prints the commands that create or update the policy and bootstrap each account and region with it.
+ * of each environment account (`lib/policy/execution-policy.ts`) to `<dir>/<account>.json` (default
+ * `build/bootstrap`), then prints the commands that create or update the policy and bootstrap each account and region
+ * with it.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config';
-import { DeployedStack, ExecutionPolicyError, executionPolicies, StackTemplate } from '../lib/execution-policy';
-import { BOOTSTRAP_QUALIFIER, functionStackName } from '../lib/naming';
-import { boundaryPolicyName, exampleBoundaryDocument } from '../lib/permissions-boundary';
-import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
+import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../lib/config/environments-config';
+import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
+import { DeployedStack, ExecutionPolicyError, executionPolicies, StackTemplate } from '../lib/policy/execution-policy';
+import { BOOTSTRAP_QUALIFIER, functionStackName } from '../lib/config/naming';
+import { boundaryPolicyName, exampleBoundaryDocument } from '../lib/policy/permissions-boundary';
+import { SANDBOX_CONTEXT_KEY } from '../lib/stages/sandbox-stage';
 import { createApp, createSandboxApp } from './main';
 import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
 

@@ -11,19 +11,25 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { AppConfig, LayerConfig } from '../lib/config';
-import { CONTAINER_ENGINES, ContainerEngine, ContainerEngineError, findContainerEngine } from '../lib/container-engine';
-import { ARCHITECTURES } from '../lib/runtimes';
+import type { AppConfig } from '../lib/config/app-config';
+import type { LayerConfig } from '../lib/config/layers-config';
+import {
+  CONTAINER_ENGINES,
+  ContainerEngine,
+  ContainerEngineError,
+  findContainerEngine,
+} from '../lib/layer-build/container-engine';
+import { ARCHITECTURES } from '../lib/config/runtimes';
 import {
   buildLayer,
   BuildLayerResult,
   formatBytes,
   LAMBDA_UNZIPPED_LIMIT_BYTES,
-  LayerBuildError,
-  shadowingProblems,
-} from '../lib/layer-builder';
-import { listTree } from '../lib/layer-fingerprint';
-import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/project-layout';
+} from '../lib/layer-build/layer-builder';
+import { LayerBuildError } from '../lib/layer-build/layer-build-error';
+import { shadowingProblems } from '../lib/layer-build/layer-shadowing';
+import { listTree } from '../lib/layer-content/layer-fingerprint';
+import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import { loadProjectConfig, PROJECT_ROOT, runTool, UsageError } from './project';
 
 const USAGE =

@@ -2,9 +2,9 @@
 /**
  * `npm run doctor [-- --aws [--profile <pipeline|environment>=<profile> ...]]`
  *
- * A preflight for the first deploy, and a check of what is deployed (see `doctor-checks.ts`). Offline by default:
- * the configuration, the template's placeholders, the app synthesized as `cdk synth` does it, the tools and the
- * layers. `--aws` also checks each account of the configuration with the credentials of the given profiles (or the
+ * A preflight for the first deploy, and a check of what is deployed (the checks are in `lib/doctor/`, one a file).
+ * Offline by default: the configuration, the template's placeholders, the app synthesized as `cdk synth` does it,
+ * the tools and the layers. `--aws` also checks each account of the configuration with the credentials of the given profiles (or the
  * default credentials, for the account they belong to), and lists the stacks of the app it no longer defines.
  * Exits 1 when a check fails.
  */
@@ -15,21 +15,49 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { AppConfig, CONFIG_CONTEXT_KEY } from '../lib/config';
-import {
-  checkAws,
-  checkConfig,
-  checkLayers,
-  checkNode,
-  checkOrphanStacks,
-  checkPlaceholders,
-  checkPython,
-  checkSynth,
-  cliBootstrapVersion,
-  ClientsFor,
-  Finding,
-} from './doctor-checks';
-import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
+import { AppConfig, CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
+import { checkAws } from '../lib/doctor/aws-checks';
+import type { ClientsFor } from '../lib/doctor/aws-clients';
+import { cliBootstrapVersion } from '../lib/doctor/bootstrap-check';
+import { checkConfigWith } from '../lib/doctor/config-check';
+import type { Finding } from '../lib/doctor/finding';
+import { checkLayers } from '../lib/doctor/layers-check';
+import { checkOrphanStacks } from '../lib/doctor/orphan-stacks-check';
+import { checkPlaceholders } from '../lib/doctor/placeholders-check';
+import { checkSynthWith, SynthCheck } from '../lib/doctor/synth-check';
+import { checkNode, checkPython } from '../lib/doctor/tools-check';
+import { createApp, CreateAppOptions, CreatedApp } from './main';
+import { cdkJsonContext, loadProjectConfig, PROJECT_ROOT, runTool, UsageError } from './project';
+
+/**
+ * The configuration of the project at `projectRoot`, its `cdk.json` read by the composition: every problem of the one
+ * validation, or its summary.
+ */
+export function checkConfig(projectRoot: string): { findings: Finding[]; config?: AppConfig } {
+  return checkConfigWith(() => loadProjectConfig(projectRoot));
+}
+
+/** Options of {@link checkSynth}. */
+export interface CheckSynthOptions {
+  /**
+   * The context `cdk synth` passes the app.
+   * @default - the context of `<projectRoot>/cdk.json`
+   */
+  readonly context?: Record<string, unknown>;
+  /**
+   * Builds the app.
+   * @default createApp (bin/main.ts), as `cdk synth` runs it
+   */
+  readonly build?: (options: CreateAppOptions) => CreatedApp;
+}
+
+/** The app of the project at `projectRoot`, built and synthesized as `cdk synth` does (see `checkSynthWith`). */
+export function checkSynth(projectRoot: string, options: CheckSynthOptions = {}): SynthCheck {
+  return checkSynthWith(projectRoot, {
+    context: options.context ?? cdkJsonContext(projectRoot),
+    build: options.build ?? createApp,
+  });
+}
 
 const USAGE = 'usage: npm run doctor [-- --aws [--profile <pipeline|environment>=<profile> ...]]';
 
@@ -139,33 +167,35 @@ function print(findings: readonly Finding[]): void {
   }
 }
 
-runTool(async () => {
-  const options = parseArgs(process.argv.slice(2));
-  const { findings, config } = checkConfig(PROJECT_ROOT);
-  findings.push(...checkPlaceholders(cdkJsonContext(PROJECT_ROOT)[CONFIG_CONTEXT_KEY]));
-  // A configuration that does not parse fails synth with the same problems: synth only what parses.
-  const synth = config ? checkSynth(PROJECT_ROOT) : undefined;
-  findings.push(...(synth?.findings ?? []), checkNode(), ...checkPython());
-  // Without stacks the app did not build, and its findings say why (a layer that cannot be read among them).
-  if (config && synth?.stacks) findings.push(...checkLayers(config, PROJECT_ROOT));
-  if (options.aws && config) {
-    const aws = await awsClients(config, options.profiles);
-    findings.push(...aws.findings, ...(await checkAws(config, aws.clientsFor, cliBootstrapVersion(PROJECT_ROOT))));
-    if (synth?.stacks) findings.push(...(await checkOrphanStacks(config, synth.stacks, aws.clientsFor)));
-    else {
-      findings.push({
-        level: 'warn',
-        check: 'orphaned stacks',
-        message: 'not checked: the app does not build, so which stacks it defines is unknown',
-        fix: 'fix the synth failures above, then run npm run doctor -- --aws again',
-      });
+if (require.main === module) {
+  runTool(async () => {
+    const options = parseArgs(process.argv.slice(2));
+    const { findings, config } = checkConfig(PROJECT_ROOT);
+    findings.push(...checkPlaceholders(cdkJsonContext(PROJECT_ROOT)[CONFIG_CONTEXT_KEY]));
+    // A configuration that does not parse fails synth with the same problems: synth only what parses.
+    const synth = config ? checkSynth(PROJECT_ROOT) : undefined;
+    findings.push(...(synth?.findings ?? []), checkNode(), ...checkPython(undefined, process.env.PYTHON ?? 'python3'));
+    // Without stacks the app did not build, and its findings say why (a layer that cannot be read among them).
+    if (config && synth?.stacks) findings.push(...checkLayers(config, PROJECT_ROOT));
+    if (options.aws && config) {
+      const aws = await awsClients(config, options.profiles);
+      findings.push(...aws.findings, ...(await checkAws(config, aws.clientsFor, cliBootstrapVersion(PROJECT_ROOT))));
+      if (synth?.stacks) findings.push(...(await checkOrphanStacks(config, synth.stacks, aws.clientsFor)));
+      else {
+        findings.push({
+          level: 'warn',
+          check: 'orphaned stacks',
+          message: 'not checked: the app does not build, so which stacks it defines is unknown',
+          fix: 'fix the synth failures above, then run npm run doctor -- --aws again',
+        });
+      }
     }
-  }
-  print(findings);
-  const failed = findings.filter((f) => f.level === 'fail').length;
-  const warned = findings.filter((f) => f.level === 'warn').length;
-  process.stdout.write(
-    `\n${failed} failed, ${warned} warnings${options.aws ? '' : ' (offline; add -- --aws to check the AWS accounts too)'}\n`,
-  );
-  return failed > 0 ? 1 : 0;
-});
+    print(findings);
+    const failed = findings.filter((f) => f.level === 'fail').length;
+    const warned = findings.filter((f) => f.level === 'warn').length;
+    process.stdout.write(
+      `\n${failed} failed, ${warned} warnings${options.aws ? '' : ' (offline; add -- --aws to check the AWS accounts too)'}\n`,
+    );
+    return failed > 0 ? 1 : 0;
+  });
+}

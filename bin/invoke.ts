@@ -12,12 +12,12 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { FunctionConfig } from '../lib/config';
-import { httpApiEvent, matchRoute } from '../lib/http-event';
-import { resolveLayerContents } from '../lib/layer-source';
-import { localFunctionSpec } from '../lib/local-spec';
-import { functionCodeDir } from '../lib/project-layout';
-import { HTTP_METHODS } from '../lib/service-config';
+import type { FunctionConfig } from '../lib/config/functions-config';
+import { httpApiEvent, matchRoute } from '../lib/local/http-event';
+import { resolveLayerContents } from '../lib/layer-content/layer-source';
+import { localFunctionSpec } from '../lib/local/local-spec';
+import { functionCodeDir } from '../lib/config/project-layout';
+import { HTTP_METHODS } from '../lib/config/http-routes-config';
 import { loadProjectConfig, PROJECT_ROOT, runTool, UsageError } from './project';
 
 const USAGE =

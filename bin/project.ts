@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { AppConfig, CONFIG_CONTEXT_KEY, parseConfig } from '../lib/config';
-import { ConfigError } from '../lib/config-error';
+import { AppConfig, CONFIG_CONTEXT_KEY, parseConfig } from '../lib/config/app-config';
+import { ConfigError } from '../lib/config/config-error';
 
 /** The project's root folder: every path is derived from it, never from the working directory. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');

@@ -17,7 +17,7 @@ import { spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { SANDBOX_CONTEXT_KEY, sandboxStageIdOf } from '../lib/sandbox-stage';
+import { SANDBOX_CONTEXT_KEY, sandboxStageIdOf } from '../lib/stages/sandbox-stage';
 import { PROJECT_ROOT, runTool, ToolError, UsageError } from './project';
 
 const USAGE =

@@ -8,8 +8,8 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
-import { smokeTestSpec } from '../lib/smoke-test-spec';
+import { SANDBOX_CONTEXT_KEY } from '../lib/stages/sandbox-stage';
+import { smokeTestSpec } from '../lib/local/smoke-test-spec';
 import { createSandboxApp } from './main';
 import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
 

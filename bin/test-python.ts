@@ -7,9 +7,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveLayerContents } from '../lib/layer-source';
-import { localFunctionSpec, localLayerSpec } from '../lib/local-spec';
-import { functionCodeDir, layerSourceDir } from '../lib/project-layout';
+import { resolveLayerContents } from '../lib/layer-content/layer-source';
+import { localFunctionSpec, localLayerSpec } from '../lib/local/local-spec';
+import { functionCodeDir, layerSourceDir } from '../lib/config/project-layout';
 import { loadProjectConfig, PROJECT_ROOT, runTool } from './project';
 
 interface Suite {

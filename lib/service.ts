@@ -10,8 +10,8 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionConfig } from './config';
-import type { FunctionHttpApi } from './http-api';
+import type { FunctionConfig } from './config/functions-config';
+import type { FunctionHttpApi } from './constructs/http-api';
 
 /** Where the registry of service modules lives, as problems name it. */
 export const SERVICES_MODULE = 'lib/services/index.ts';

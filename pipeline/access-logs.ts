@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from '../lib/nag-acknowledgements';
+import { acknowledge } from '../lib/policy/nag-acknowledgements';
 
 /** Props of {@link AccessLogsBucket}. */
 export interface AccessLogsBucketProps {

@@ -3,8 +3,8 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import { EnvironmentPlaceholders } from 'aws-cdk-lib/cx-api';
-import type { EnvironmentConfig } from '../lib/config';
-import { pascalCase } from '../lib/naming';
+import type { EnvironmentConfig } from '../lib/config/environments-config';
+import { pascalCase } from '../lib/config/naming';
 
 /** The variables the step exports for the approval that follows it. */
 export const REVIEW_VARIABLES = { link: 'REVIEW_LINK', summary: 'REVIEW_SUMMARY' } as const;

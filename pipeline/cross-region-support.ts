@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
-import { APP_TAG_KEY } from '../lib/naming';
+import { APP_TAG_KEY } from '../lib/config/naming';
 import { AccessLogsBucket } from './access-logs';
 
 /**

@@ -1,4 +1,4 @@
-import { PIP_AUDIT_VERSION } from '../lib/dependency-audit';
+import { PIP_AUDIT_VERSION } from '../lib/layer-build/dependency-audit';
 
 /** Where the Synth step installs pip-audit: a virtual environment of its own, out of the tests' Python. */
 export const PIP_AUDIT_VENV = '/tmp/pip-audit';

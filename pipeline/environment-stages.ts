@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
-import type { AppConfig, EnvironmentConfig } from '../lib/config';
-import { FunctionStage, functionStacksOf } from '../lib/function-stage';
-import { LayerStage } from '../lib/layer-stage';
-import type { LayerContent } from '../lib/layer-source';
-import { functionStackName, pascalCase } from '../lib/naming';
-import { stagePermissionsBoundary } from '../lib/permissions-boundary';
+import type { AppConfig } from '../lib/config/app-config';
+import type { EnvironmentConfig } from '../lib/config/environments-config';
+import { FunctionStage, functionStacksOf } from '../lib/stages/function-stage';
+import { LayerStage } from '../lib/stages/layer-stage';
+import type { LayerContent } from '../lib/layer-content/layer-source';
+import { functionStackName, pascalCase } from '../lib/config/naming';
+import { stagePermissionsBoundary } from '../lib/policy/permissions-boundary';
 import type { Services } from '../lib/service';
 
 /** The stages of one environment, in deployment order: the layer stage, then the function stages in waves. */

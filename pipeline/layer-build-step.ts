@@ -4,7 +4,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import { parse } from 'yaml';
-import type { Architecture } from '../lib/runtimes';
+import type { Architecture } from '../lib/config/runtimes';
 
 /** The buildspec of the layer build, beside the project's other buildspecs. */
 export const LAYER_BUILDSPEC = path.join(__dirname, '..', 'buildspecs', 'layer-build.yml');

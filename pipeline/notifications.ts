@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { NotificationsConfig } from '../lib/config';
+import type { NotificationsConfig } from '../lib/config/pipeline-config';
 
 /** What the approvers and the team hear about: an approval waiting, and any failed execution. */
 export const NOTIFIED_EVENTS = [

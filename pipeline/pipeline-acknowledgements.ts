@@ -7,7 +7,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
 import { IConstruct } from 'constructs';
-import { acknowledge, NagAcknowledgement } from '../lib/nag-acknowledgements';
+import { acknowledge, NagAcknowledgement } from '../lib/policy/nag-acknowledgements';
 import { replicationBucketName } from './cross-region-support';
 
 const ARTIFACT_ACTIONS = ['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'];

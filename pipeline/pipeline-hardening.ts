@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CodePipeline } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
-import type { SourceConfig } from '../lib/config';
+import type { SourceConfig } from '../lib/config/pipeline-config';
 
 /** How long the pipeline's build logs are kept. */
 export const BUILD_LOG_RETENTION = logs.RetentionDays.ONE_YEAR;

@@ -1,6 +1,6 @@
 import { CodePipelineSource, ManualApprovalStep } from 'aws-cdk-lib/pipelines';
-import type { EnvironmentConfig } from '../lib/config';
-import { pascalCase } from '../lib/naming';
+import type { EnvironmentConfig } from '../lib/config/environments-config';
+import { pascalCase } from '../lib/config/naming';
 import type { ChangeReviewStep } from './change-review-step';
 
 /**

@@ -2,8 +2,8 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
-import type { FunctionStage } from '../lib/function-stage';
-import { smokeTestSpec } from '../lib/smoke-test-spec';
+import type { FunctionStage } from '../lib/stages/function-stage';
+import { smokeTestSpec } from '../lib/local/smoke-test-spec';
 
 /** The command the step runs, from the source checkout (standard library Python and the AWS CLI). */
 export const SMOKE_TEST_COMMAND = 'python3 tools/smoke_test.py';

@@ -1,7 +1,7 @@
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import { CodePipelineSource } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
-import type { SourceConfig } from '../lib/config';
+import type { SourceConfig } from '../lib/config/pipeline-config';
 
 /** The pipeline's source action for the configured repository; a push to the branch starts the pipeline. */
 export function pipelineSource(scope: Construct, source: SourceConfig): CodePipelineSource {

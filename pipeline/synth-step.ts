@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
-import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
-import type { Architecture } from '../lib/runtimes';
+import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-content/layer-source';
+import type { Architecture } from '../lib/config/runtimes';
 import { dependencyAuditCommands } from './dependency-audit';
 import { LAYER_BUILD_CACHE, LAYER_BUILD_IMAGES, layerBuildSpec, type LayerBuildStep } from './layer-build-step';
 

@@ -5,8 +5,8 @@
 import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createSandboxApp } from '../bin/main';
-import { ALARMS_PRINCIPAL } from '../lib/alarm-topic';
-import { alarmTopicName } from '../lib/naming';
+import { ALARMS_PRINCIPAL } from '../lib/constructs/alarm-topic';
+import { alarmTopicName } from '../lib/config/naming';
 import { NOTIFICATIONS_PRINCIPAL } from '../pipeline/notifications';
 import { baseConfig, buildApp, cdkJsonContext, configErrorOf, FIXTURE_ROOT } from './helpers';
 

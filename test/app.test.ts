@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { layerFingerprintVariable, layerVersionParameterName } from '../lib/naming';
+import { layerFingerprintVariable, layerVersionParameterName } from '../lib/config/naming';
 import { baseConfig, expectNoExportsOrImports, synthApp } from './helpers';
 
 const { created, assembly } = synthApp();

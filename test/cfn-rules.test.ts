@@ -9,7 +9,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { createApp, createSandboxApp } from '../bin/main';
 import { cdkJsonContext as projectContext, PROJECT_ROOT } from '../bin/project';
-import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
+import { SANDBOX_CONTEXT_KEY } from '../lib/stages/sandbox-stage';
 import { allTemplates, buildApp, cdkJsonContext, FIXTURE_ROOT, tempDir } from './helpers';
 
 const PLUGIN_NAME = 'CloudFormation Validate';

@@ -7,9 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { createApp } from '../bin/main';
-import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../lib/config';
-import { newestSupportedRuntime, runtimeStatus } from '../lib/runtimes';
-import { ConfigError, Problem } from '../lib/config-error';
+import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../lib/config/app-config';
+import { newestSupportedRuntime, runtimeStatus } from '../lib/config/runtimes';
+import { ConfigError, Problem } from '../lib/config/config-error';
 import {
   baseConfig,
   buildApp,

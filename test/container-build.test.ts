@@ -8,7 +8,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { LayerConfig } from '../lib/config';
+import type { LayerConfig } from '../lib/config/layers-config';
 import {
   buildImageFor,
   CONTAINER_PATHS,
@@ -16,12 +16,13 @@ import {
   containerRunArgv,
   ContainerRunSpec,
   explainEngineFailure,
-} from '../lib/container-build';
-import { ContainerEngine, ContainerEngineError, findContainerEngine } from '../lib/container-engine';
-import { buildLayer, BuildLayerOptions, LayerBuildError } from '../lib/layer-builder';
-import { hashTree, listTree } from '../lib/layer-fingerprint';
-import type { LayerManifest } from '../lib/layer-manifest';
-import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
+} from '../lib/layer-build/container-build';
+import { ContainerEngine, ContainerEngineError, findContainerEngine } from '../lib/layer-build/container-engine';
+import { buildLayer, BuildLayerOptions } from '../lib/layer-build/layer-builder';
+import { LayerBuildError } from '../lib/layer-build/layer-build-error';
+import { hashTree, listTree } from '../lib/layer-content/layer-fingerprint';
+import type { LayerManifest } from '../lib/layer-content/layer-manifest';
+import { layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import { copyProject, copyProjectWithTools, runEntryPoint, tempDir } from './helpers';
 import { offlinePipEnv, wheelhouse, WheelSpec, withEnv } from './wheels';
 

@@ -14,10 +14,10 @@ import {
   parseAuditExceptions,
   PIP_AUDIT_VERSION,
   pipAuditFindings,
-} from '../lib/dependency-audit';
+} from '../lib/layer-build/dependency-audit';
 import { loadProjectConfig } from '../bin/project';
-import { buildLayer } from '../lib/layer-builder';
-import { layerSourceDir } from '../lib/project-layout';
+import { buildLayer } from '../lib/layer-build/layer-builder';
+import { layerSourceDir } from '../lib/config/project-layout';
 import { dependencyAuditCommands } from '../pipeline/dependency-audit';
 import { buildApp, copyProjectWithTools, runEntryPoint, tempDir } from './helpers';
 import { offlinePipEnv, wheelhouse, WheelSpec, withEnv } from './wheels';

@@ -14,28 +14,23 @@ import { GetPolicyCommand, GetRoleCommand, IAMClient, NoSuchEntityException } fr
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { aws_s3 as s3 } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  AccountClients,
-  appStacks,
-  checkAws,
-  checkConfig,
-  checkLayers,
-  checkNode,
-  checkOrphanStacks,
-  checkPlaceholders,
-  checkPython,
-  checkSynth,
-  cliBootstrapVersion,
-  ClientsFor,
-  Finding,
-} from '../bin/doctor-checks';
+import { checkConfig, checkSynth } from '../bin/doctor';
 import { createApp } from '../bin/main';
 import { loadProjectConfig, PROJECT_ROOT } from '../bin/project';
-import { CONFIG_CONTEXT_KEY } from '../lib/config';
-import { sourceFingerprint } from '../lib/layer-fingerprint';
-import { MANIFEST_FILE } from '../lib/layer-manifest';
-import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-source';
-import { layerBuildDir, layerSourceDir } from '../lib/project-layout';
+import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
+import { layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
+import { checkAws } from '../lib/doctor/aws-checks';
+import { AccountClients, ClientsFor } from '../lib/doctor/aws-clients';
+import { cliBootstrapVersion } from '../lib/doctor/bootstrap-check';
+import { Finding } from '../lib/doctor/finding';
+import { checkLayers } from '../lib/doctor/layers-check';
+import { checkOrphanStacks } from '../lib/doctor/orphan-stacks-check';
+import { checkPlaceholders } from '../lib/doctor/placeholders-check';
+import { appStacks } from '../lib/doctor/synth-check';
+import { checkNode, checkPython } from '../lib/doctor/tools-check';
+import { sourceFingerprint } from '../lib/layer-content/layer-fingerprint';
+import { MANIFEST_FILE } from '../lib/layer-content/layer-manifest';
+import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-content/layer-source';
 import {
   asCdkSynth,
   baseConfig,

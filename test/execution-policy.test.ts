@@ -1,5 +1,6 @@
 import { bootstrapCommand, deployedStacks } from '../bin/bootstrap-policy';
-import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY, CONFIG_CONTEXT_KEY } from '../lib/config';
+import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../lib/config/environments-config';
+import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
 import {
   DeployedStack,
   ExecutionPolicy,
@@ -7,7 +8,7 @@ import {
   executionPolicies,
   MAX_MANAGED_POLICY_CHARACTERS,
   SERVICE_PREFIXES,
-} from '../lib/execution-policy';
+} from '../lib/policy/execution-policy';
 import { baseConfig, buildApp, cdkJsonContext, configErrorOf, FIXTURE_ROOT } from './helpers';
 
 const BOUNDARY = CDK_EXAMPLE_PERMISSIONS_BOUNDARY;
@@ -238,7 +239,7 @@ describe('the execution policy derived from the stacks', () => {
     };
     expect(() => executionPolicies({ appName: 'orders', stacks: [...stacks, odd] })).toThrow(ExecutionPolicyError);
     expect(() => executionPolicies({ appName: 'orders', stacks: [odd] })).toThrow(
-      /AWS::Batch::JobQueue, AWS::Glue::Job\. Fix: add each service to SERVICE_PREFIXES in lib\/execution-policy\.ts/,
+      /AWS::Batch::JobQueue, AWS::Glue::Job\. Fix: add each service to SERVICE_PREFIXES in lib\/policy\/execution-policy\.ts/,
     );
   });
 });

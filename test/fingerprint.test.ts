@@ -8,11 +8,18 @@ import { isDeepStrictEqual } from 'util';
 import { CfnElement } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { CreatedApp } from '../bin/main';
-import { LayerConfig, parseConfig } from '../lib/config';
-import type { FunctionStack } from '../lib/function-stack';
-import { builtFingerprint, FingerprintTarget, hashTree, listTree, sourceFingerprint } from '../lib/layer-fingerprint';
-import { layerFingerprintVariable, pascalCase } from '../lib/naming';
-import { layerSourceDir } from '../lib/project-layout';
+import { LayerConfig } from '../lib/config/layers-config';
+import { parseConfig } from '../lib/config/app-config';
+import type { FunctionStack } from '../lib/constructs/function-stack';
+import {
+  builtFingerprint,
+  FingerprintTarget,
+  hashTree,
+  listTree,
+  sourceFingerprint,
+} from '../lib/layer-content/layer-fingerprint';
+import { layerFingerprintVariable, pascalCase } from '../lib/config/naming';
+import { layerSourceDir } from '../lib/config/project-layout';
 import type { EnvironmentStages } from '../pipeline/environment-stages';
 import { allTemplates, baseConfig, copyProject, synthApp, tempDir } from './helpers';
 

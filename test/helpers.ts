@@ -15,8 +15,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT, CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { createApp, CreatedApp, TEST_SYNTH_ENV } from '../bin/main';
 import { cdkJsonContext as projectContext, PROJECT_ROOT } from '../bin/project';
-import { CONFIG_CONTEXT_KEY } from '../lib/config';
-import { ConfigError } from '../lib/config-error';
+import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
+import { ConfigError } from '../lib/config/config-error';
 import { SERVICES as FIXTURE_SERVICES } from './fixtures/project/lib/services';
 
 /**

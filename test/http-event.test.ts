@@ -2,8 +2,8 @@
  * The HTTP API event `npm run invoke -- <function> --http METHOD /path` sends a handler: the route API Gateway would
  * choose, and the payload 2.0 shape it would send.
  */
-import { httpApiEvent, matchRoute } from '../lib/http-event';
-import type { HttpRouteConfig } from '../lib/service-config';
+import { httpApiEvent, matchRoute } from '../lib/local/http-event';
+import type { HttpRouteConfig } from '../lib/config/http-routes-config';
 
 const ROUTES: HttpRouteConfig[] = [
   { method: 'POST', path: '/orders', authorization: 'iam' },

@@ -9,16 +9,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ASSET_RESOURCE_METADATA_PATH_KEY, CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import type { CreatedApp } from '../bin/main';
 import { PROJECT_ROOT } from '../bin/project';
-import { LayerConfig, parseConfig } from '../lib/config';
-import { ConfigError } from '../lib/config-error';
-import type { FunctionStack } from '../lib/function-stack';
-import { builtFingerprint, listTree, sourceFingerprint } from '../lib/layer-fingerprint';
-import { LayerManifest, MANIFEST_FILE } from '../lib/layer-manifest';
-import { LayerContent, resolveLayerContents } from '../lib/layer-source';
-import { layerFingerprintVariable } from '../lib/naming';
-import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/project-layout';
-import { pythonVersionOf } from '../lib/runtimes';
-import { manifestPlatform } from '../lib/wheel-tags';
+import { LayerConfig } from '../lib/config/layers-config';
+import { parseConfig } from '../lib/config/app-config';
+import { ConfigError } from '../lib/config/config-error';
+import type { FunctionStack } from '../lib/constructs/function-stack';
+import { builtFingerprint, listTree, sourceFingerprint } from '../lib/layer-content/layer-fingerprint';
+import { LayerManifest, MANIFEST_FILE } from '../lib/layer-content/layer-manifest';
+import { LayerContent, resolveLayerContents } from '../lib/layer-content/layer-source';
+import { layerFingerprintVariable } from '../lib/config/naming';
+import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
+import { pythonVersionOf } from '../lib/config/runtimes';
+import { manifestPlatform } from '../lib/layer-build/wheel-tags';
 import { baseConfig, buildApp, configErrorOf, copyProject, errorOf, FIXTURE_ROOT, synthApp } from './helpers';
 
 /** The command users run to build layers, as the warnings and errors name it. */

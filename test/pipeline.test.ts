@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { dependencyAuditCommands } from '../pipeline/dependency-audit';
 import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
-import { BUILD_IMAGES, DEFAULT_NODEJS } from '../lib/build-images';
+import { BUILD_IMAGES, DEFAULT_NODEJS } from '../lib/config/build-images';
 import { MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
 import { buildApp, copyProject, FIXTURE_PIPELINE_STAGES } from './helpers';
 

@@ -18,8 +18,8 @@ import {
   layerFingerprintVariable,
   layerName,
   layerVersionParameterName,
-} from '../lib/naming';
-import { functionCodeDir } from '../lib/project-layout';
+} from '../lib/config/naming';
+import { functionCodeDir } from '../lib/config/project-layout';
 import { expectNoExportsOrImports } from './helpers';
 
 const config = loadProjectConfig(PROJECT_ROOT);

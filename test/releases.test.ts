@@ -7,8 +7,8 @@ import { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import type { CreatedApp } from '../bin/main';
-import { FunctionStack } from '../lib/function-stack';
-import { LIVE_ALIAS, LiveAlias, SLOW_ALARMS_WARNING } from '../lib/live-alias';
+import { FunctionStack } from '../lib/constructs/function-stack';
+import { LIVE_ALIAS, LiveAlias, SLOW_ALARMS_WARNING } from '../lib/constructs/live-alias';
 import { baseConfig, buildApp } from './helpers';
 
 const environments: { name: string; account: string }[] = baseConfig().environments;

@@ -5,8 +5,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import * as path from 'path';
 import { cdkCalls, defaultSandboxName, parseSandboxArgs, sandboxStacks } from '../bin/sandbox';
 import { createSandboxApp } from '../bin/main';
-import { parseConfig } from '../lib/config';
-import { smokeTestSpec } from '../lib/smoke-test-spec';
+import { parseConfig } from '../lib/config/app-config';
+import { smokeTestSpec } from '../lib/local/smoke-test-spec';
 import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT } from 'aws-cdk-lib/cx-api';
 import {
   baseConfig,

@@ -2,8 +2,8 @@
  * The configuration of what calls a function and how it runs in production: parsed with its defaults, and every
  * mistake reported at once, naming the setting, the value and the fix.
  */
-import { parseConfig } from '../lib/config';
-import { scheduleExpressionProblem } from '../lib/schedule-expression';
+import { parseConfig } from '../lib/config/app-config';
+import { scheduleExpressionProblem } from '../lib/config/schedule-expression';
 import { baseConfig, configErrorOf, FIXTURE_ROOT } from './helpers';
 
 type RawConfig = ReturnType<typeof baseConfig>;

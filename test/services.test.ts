@@ -8,11 +8,11 @@ import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { createApp, createSandboxApp } from '../bin/main';
-import { CONFIG_CONTEXT_KEY } from '../lib/config';
-import type { FunctionStack } from '../lib/function-stack';
-import { HTTP_API_THROTTLE } from '../lib/http-api';
-import { SANDBOX_CONTEXT_KEY } from '../lib/sandbox-stage';
-import { smokeTestSpec } from '../lib/smoke-test-spec';
+import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
+import type { FunctionStack } from '../lib/constructs/function-stack';
+import { HTTP_API_THROTTLE } from '../lib/constructs/http-api';
+import { SANDBOX_CONTEXT_KEY } from '../lib/stages/sandbox-stage';
+import { smokeTestSpec } from '../lib/local/smoke-test-spec';
 import { SERVICES as FIXTURE_SERVICES } from './fixtures/project/lib/services';
 import { baseConfig, buildApp, cdkJsonContext, configErrorOf, copyProject, FIXTURE_ROOT } from './helpers';
 

@@ -20,9 +20,9 @@ import { GetPolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { loadProjectConfig, PROJECT_ROOT } from '../../bin/project';
-import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../../lib/config';
-import { BOOTSTRAP_QUALIFIER } from '../../lib/naming';
-import { boundaryPolicyName } from '../../lib/permissions-boundary';
+import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../../lib/config/environments-config';
+import { BOOTSTRAP_QUALIFIER } from '../../lib/config/naming';
+import { boundaryPolicyName } from '../../lib/policy/permissions-boundary';
 import { makeWheel, offlinePipEnv } from '../wheel-maker';
 import {
   functionExists,

@@ -7,11 +7,12 @@ import { Stack } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { createApp, createSandboxApp } from '../../bin/main';
 import { cdkJsonContext, loadProjectConfig } from '../../bin/project';
-import type { AppConfig, EnvironmentConfig } from '../../lib/config';
-import type { FunctionStack } from '../../lib/function-stack';
-import { layerArnParameterName, layerName, layerVersionParameterName } from '../../lib/naming';
-import { SANDBOX_CONTEXT_KEY } from '../../lib/sandbox-stage';
-import { smokeTestSpec } from '../../lib/smoke-test-spec';
+import type { AppConfig } from '../../lib/config/app-config';
+import type { EnvironmentConfig } from '../../lib/config/environments-config';
+import type { FunctionStack } from '../../lib/constructs/function-stack';
+import { layerArnParameterName, layerName, layerVersionParameterName } from '../../lib/config/naming';
+import { SANDBOX_CONTEXT_KEY } from '../../lib/stages/sandbox-stage';
+import { smokeTestSpec } from '../../lib/local/smoke-test-spec';
 import type { ExpectedFunction, ExpectedLayer, Place } from './checks';
 
 /** What one environment (or sandbox) of the project holds once deployed. */
