@@ -3,8 +3,8 @@
  * `npm run diagram [-- --check]`
  *
  * Synthesizes the app as `cdk synth` does (into a temporary folder), reads the PipelineStack template and writes a
- * Mermaid flowchart of the pipeline's stages and actions into README.md, between its diagram markers. With
- * `--check` it writes nothing and fails when README.md's diagram is not the current one.
+ * Mermaid flowchart of the pipeline's stages and actions into docs/pipeline.md, between its diagram markers. With
+ * `--check` it writes nothing and fails when docs/pipeline.md's diagram is not the current one.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,7 +13,7 @@ import { pipelineDiagram, withDiagram } from '../pipeline/pipeline-diagram';
 import { createApp } from './main';
 import { cdkJsonContext, PROJECT_ROOT, runTool, UsageError } from './project';
 
-const README = path.join(PROJECT_ROOT, 'README.md');
+const DIAGRAM_FILE = path.join(PROJECT_ROOT, 'docs', 'pipeline.md');
 
 /** Which project {@link currentDiagram} draws. */
 export interface DiagramOptions {
@@ -42,16 +42,16 @@ if (require.main === module) {
     const args = process.argv.slice(2);
     const unknown = args.filter((a) => a !== '--check');
     if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown[0]}\nusage: npm run diagram [-- --check]`);
-    const readme = fs.readFileSync(README, 'utf8');
+    const readme = fs.readFileSync(DIAGRAM_FILE, 'utf8');
     const updated = withDiagram(readme, currentDiagram());
     if (args.includes('--check')) {
       if (updated === readme) return 0;
-      process.stderr.write('README.md: the pipeline diagram is not the current one. Run: npm run diagram\n');
+      process.stderr.write('docs/pipeline.md: the pipeline diagram is not the current one. Run: npm run diagram\n');
       return 1;
     }
-    fs.writeFileSync(README, updated);
+    fs.writeFileSync(DIAGRAM_FILE, updated);
     process.stdout.write(
-      updated === readme ? 'README.md: the pipeline diagram is current.\n' : 'README.md: pipeline diagram updated.\n',
+      updated === readme ? 'docs/pipeline.md: the pipeline diagram is current.\n' : 'docs/pipeline.md: pipeline diagram updated.\n',
     );
     return 0;
   });

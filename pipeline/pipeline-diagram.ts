@@ -4,7 +4,7 @@
  * template, so it shows what will deploy, not what was meant.
  */
 
-/** The markers between which the README holds the diagram. */
+/** The markers between which docs/pipeline.md holds the diagram. */
 export const DIAGRAM_START = '<!-- pipeline-diagram:start (npm run diagram writes this part) -->';
 export const DIAGRAM_END = '<!-- pipeline-diagram:end -->';
 
@@ -94,6 +94,6 @@ export function withDiagram(readme: string, diagram: string): string {
   const start = readme.indexOf(DIAGRAM_START);
   const end = readme.indexOf(DIAGRAM_END);
   if (start < 0 || end < start)
-    throw new Error(`README.md has no diagram section: add the lines ${DIAGRAM_START} and ${DIAGRAM_END}`);
+    throw new Error(`docs/pipeline.md has no diagram section: add the lines ${DIAGRAM_START} and ${DIAGRAM_END}`);
   return `${readme.slice(0, start + DIAGRAM_START.length)}\n\n\`\`\`mermaid\n${diagram}\n\`\`\`\n\n${readme.slice(end)}`;
 }

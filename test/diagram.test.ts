@@ -49,14 +49,15 @@ describe('the pipeline diagram', () => {
 
 describe('npm run diagram', () => {
   const project = copyProjectWithTools();
-  const readme = path.join(project, 'README.md');
+  const readme = path.join(project, 'docs', 'pipeline.md');
+  fs.mkdirSync(path.dirname(readme), { recursive: true });
   const run = (...args: string[]) => runEntryPoint(project, 'bin/diagram.ts', args);
 
   test('--check fails on a stale picture, naming the command; without it, redraws it; then --check passes', () => {
     fs.writeFileSync(readme, `# Fixture\n\n${DIAGRAM_START}\nstale\n${DIAGRAM_END}\n`);
     const stale = run('--check');
     expect(stale.status).toBe(1);
-    expect(stale.stderr).toContain('README.md: the pipeline diagram is not the current one. Run: npm run diagram');
+    expect(stale.stderr).toContain('docs/pipeline.md: the pipeline diagram is not the current one. Run: npm run diagram');
     expect(fs.readFileSync(readme, 'utf8')).toContain('stale');
 
     expect(run().status).toBe(0);
