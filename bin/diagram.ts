@@ -51,7 +51,9 @@ if (require.main === module) {
     }
     fs.writeFileSync(DIAGRAM_FILE, updated);
     process.stdout.write(
-      updated === readme ? 'docs/pipeline.md: the pipeline diagram is current.\n' : 'docs/pipeline.md: pipeline diagram updated.\n',
+      updated === readme
+        ? 'docs/pipeline.md: the pipeline diagram is current.\n'
+        : 'docs/pipeline.md: pipeline diagram updated.\n',
     );
     return 0;
   });

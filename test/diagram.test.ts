@@ -57,7 +57,9 @@ describe('npm run diagram', () => {
     fs.writeFileSync(readme, `# Fixture\n\n${DIAGRAM_START}\nstale\n${DIAGRAM_END}\n`);
     const stale = run('--check');
     expect(stale.status).toBe(1);
-    expect(stale.stderr).toContain('docs/pipeline.md: the pipeline diagram is not the current one. Run: npm run diagram');
+    expect(stale.stderr).toContain(
+      'docs/pipeline.md: the pipeline diagram is not the current one. Run: npm run diagram',
+    );
     expect(fs.readFileSync(readme, 'utf8')).toContain('stale');
 
     expect(run().status).toBe(0);
