@@ -2,7 +2,8 @@
  * The project's benchmark: figures measured side by side in one run, medians of N runs, and the ratios that have
  * targets. Prints a table and writes the same as JSON to `.bench/results.json`.
  *
- *   npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--baseline-assembly <cdk.out of another version>]
+ *   npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--skip-deploy]
+ *                    [--baseline-assembly <cdk.out of another version>]
  *                    [--baseline-tests <checkout of another version, its packages installed>] [--test-runs N]
  *
  * 1. `cdk synth` of the project versus an empty app made by `cdk init app --language typescript` (runs interleaved).
@@ -15,11 +16,14 @@
  *    with the tests, synth and layer build timed above; with `--baseline-assembly`, the same model of another
  *    version's assembly (for example `cdk.out` of a checkout of an earlier commit) beside it.
  *
+ * 6. The deploy suite (`npm run test:deploy`) against the local AWS emulator, against its target of 5 minutes.
+ *
  * It is a report: it exits 0 even when a target is missed, and says MISSED on that row.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import { benchDeploySuite } from './deploy-suite-bench';
 import { benchLayerBuilder } from './layer-builder-bench';
 import { parseOptions } from './options';
 import { benchPipeline } from './pipeline-shape';
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
     await section('synth at scale', rows, () => benchSynthScale(options, scratch, samples));
     await section('tests', rows, () => benchTests(options, samples));
     await section('pipeline', rows, () => benchPipeline(options, projectOut, samples));
+    await section('deploy suite', rows, () => benchDeploySuite(options, samples));
   } finally {
     scratch.cleanUp();
   }

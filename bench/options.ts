@@ -6,6 +6,7 @@ export interface Options {
   readonly runs: number;
   readonly skipInit: boolean;
   readonly skipTests: boolean;
+  readonly skipDeploy: boolean;
   /** A synthesized assembly of another version, modelled beside this one. */
   readonly baselineAssembly?: string;
   /** A checkout of another version (packages installed) whose `npm test` is timed beside this one's. */
@@ -21,12 +22,14 @@ export function parseOptions(argv: readonly string[]): Options {
     runs: 3,
     skipInit: false,
     skipTests: false,
+    skipDeploy: false,
     testRuns: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--skip-init') options.skipInit = true;
     else if (arg === '--skip-tests') options.skipTests = true;
+    else if (arg === '--skip-deploy') options.skipDeploy = true;
     else if (arg === '--runs' || arg.startsWith('--runs=') || arg === '--test-runs') {
       const name = arg.startsWith('--runs') ? '--runs' : '--test-runs';
       const raw = arg === name ? argv[++i] : arg.slice(`${name}=`.length);
@@ -53,7 +56,7 @@ export function parseOptions(argv: readonly string[]): Options {
 
 function usage(message: string): never {
   process.stderr.write(
-    `bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--baseline-assembly DIR] [--baseline-tests DIR] [--test-runs N]\n`,
+    `bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--skip-deploy] [--baseline-assembly DIR] [--baseline-tests DIR] [--test-runs N]\n`,
   );
   process.exit(2);
 }

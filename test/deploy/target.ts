@@ -13,12 +13,10 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 
-const EMULATOR_SERVER = path.join(
-  process.env.DEPLOY_SUITE_EMULATOR_DIR ?? path.join(__dirname, 'emulator'),
-  'server.py',
-);
+const EMULATOR_SERVER = path.join(__dirname, 'emulator', 'server.py');
 
 /** The AWS clients of one profile. */
 export interface Clients {
@@ -26,6 +24,7 @@ export interface Clients {
   readonly lambda: LambdaClient;
   readonly ssm: SSMClient;
   readonly iam: IAMClient;
+  readonly sts: STSClient;
 }
 
 /** What the emulator says of CloudFormation resource types (`server.py --list-types`). */
@@ -79,7 +78,11 @@ export class EmulatorUnavailable extends Error {}
  * so not 127.0.0.1), with `defaultAccount` as the account of plain credentials. Every other account of `accounts` is
  * reached as a user would reach it, through a profile that assumes a role in it (`role_arn` + `source_profile`).
  */
-export async function startEmulator(defaultAccount: string, accounts: readonly string[]): Promise<Target> {
+export async function startEmulator(
+  defaultAccount: string,
+  accounts: readonly string[],
+  region: string,
+): Promise<Target> {
   const probe = spawnSync(python(), [EMULATOR_SERVER, '--list-types'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     throw new EmulatorUnavailable(
@@ -102,7 +105,7 @@ export async function startEmulator(defaultAccount: string, accounts: readonly s
 
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-suite-aws-'));
   const profiles = new Map<string, string>([[defaultAccount, 'sandbox']]);
-  const config = ['[profile sandbox]', 'region = us-east-1', ''];
+  const config = ['[profile sandbox]', `region = ${region}`, ''];
   for (const account of accounts) {
     if (profiles.has(account)) continue;
     profiles.set(account, `account-${account}`);
@@ -110,6 +113,7 @@ export async function startEmulator(defaultAccount: string, accounts: readonly s
       `[profile account-${account}]`,
       `role_arn = arn:aws:iam::${account}:role/deploy-suite`,
       'source_profile = sandbox',
+      `region = ${region}`,
       '',
     );
   }
@@ -140,7 +144,7 @@ export async function startEmulator(defaultAccount: string, accounts: readonly s
     stop: async () => {
       server.kill('SIGTERM');
       await new Promise((resolve) => (server.exitCode !== null ? resolve(undefined) : server.once('exit', resolve)));
-      if (!process.env.DEPLOY_SUITE_KEEP) fs.rmSync(home, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
     },
   };
 }
@@ -197,6 +201,7 @@ function clientsOf(profile: string, region: string, env: NodeJS.ProcessEnv, endp
     lambda: new LambdaClient(config),
     ssm: new SSMClient(config),
     iam: new IAMClient(config),
+    sts: new STSClient(config),
   };
 }
 
