@@ -55,7 +55,7 @@ export class Run {
       cwd: this.root,
       env: { ...this.target.env, ...this.pipEnv, CDK_DISABLE_VERSION_CHECK: '1', ...options.env },
       encoding: 'utf8',
-      timeout: 20 * 60_000,
+      timeout: 8 * 60_000,
       maxBuffer: 64 * 1024 * 1024,
     });
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;

@@ -95,12 +95,14 @@ export async function startEmulator(
   }
   const types = JSON.parse(probe.stdout) as EmulatedTypes;
   const port = await freePort();
-  const server = spawn(python(), [EMULATOR_SERVER, '--port', String(port), '--account', defaultAccount], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // Its request log goes straight to a file: the suite runs the commands under test synchronously, and a log piped
+  // through it would fill the pipe while a command runs, and stop the emulator in the middle of a request.
   const logFile = path.join(os.tmpdir(), `deploy-suite-emulator-${port}.log`);
-  const log = fs.createWriteStream(logFile);
-  server.stderr!.pipe(log);
+  const log = fs.openSync(logFile, 'w');
+  const server = spawn(python(), [EMULATOR_SERVER, '--port', String(port), '--account', defaultAccount], {
+    stdio: ['ignore', 'pipe', log],
+  });
+  fs.closeSync(log);
   await waitForReady(server, port, logFile);
 
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-suite-aws-'));
