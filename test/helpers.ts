@@ -220,3 +220,18 @@ export function runEntryPoint(
     timeout: options.timeout ?? 120_000,
   });
 }
+
+/**
+ * The environment of a command that must find no AWS credentials (a profile file of nowhere, no instance metadata):
+ * the CDK CLI then goes as far as it can, and stops at "no credentials have been configured".
+ */
+export function noCredentialsEnv(root: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_CONFIG_FILE: path.join(root, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_VERSION_CHECK: '1',
+  };
+}

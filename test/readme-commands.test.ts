@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PROJECT_ROOT } from '../bin/project';
-import { copyProjectWithTools } from './helpers';
+import { copyProjectWithTools, noCredentialsEnv } from './helpers';
 
 /** The `npx cdk ...` command lines of the README's code blocks: `$ ` prompts, comments and continuations undone. */
 export function readmeCdkCommands(markdown: string): string[] {
@@ -39,14 +39,8 @@ const verb = (command: string) => command.split(/\s+/)[2];
 
 describe("the README's npx cdk commands", () => {
   const root = copyProjectWithTools();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_CONFIG_FILE: path.join(root, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CDK_DISABLE_VERSION_CHECK: '1',
-  };
+  const env = noCredentialsEnv(root);
+
   const assembly = path.join(root, 'cdk.out');
   const sh = (command: string) => {
     const result = spawnSync('sh', ['-c', command], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });

@@ -16,6 +16,7 @@ import {
   copyProjectWithTools,
   errorOf,
   FIXTURE_ROOT,
+  noCredentialsEnv,
   runEntryPoint,
   synthApp,
 } from './helpers';
@@ -206,14 +207,8 @@ describe('npm run sandbox', () => {
   // (npm run test:deploy) runs the same commands against an AWS API.
   describe('runs the real CDK CLI', () => {
     const root = copyProjectWithTools();
-    const noCredentials: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_CONFIG_FILE: path.join(root, 'no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-aws-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      CDK_DISABLE_VERSION_CHECK: '1',
-    };
+    const noCredentials = noCredentialsEnv(root);
+
     const stackNames = ['Sandbox-Alice-Layers', 'Sandbox-Alice-Functions-Orders', 'Sandbox-Alice-Functions-Reports'];
     const run = (args: string[]) => {
       const result = runEntryPoint(root, 'bin/sandbox.ts', [...args, '--name', 'alice'], { env: noCredentials });
