@@ -6,6 +6,7 @@
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { BOOTSTRAP_QUALIFIER } from '../config/naming';
+import { boundaryPolicyName } from './permissions-boundary';
 
 /** The IAM prefix of the service behind each resource type's `AWS::<Service>::` (custom resources: Lambda). */
 export const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
@@ -196,14 +197,17 @@ function policyOf(
     }
   }
 
-  const boundaryArn = props.permissionsBoundary
-    ? `arn:${partition}:iam::${account}:policy/${props.permissionsBoundary
-        .split('${AWS::AccountId}')
-        .join(account)
-        .split('${AWS::Partition}')
-        .join(partition)
-        .split('${Qualifier}')
-        .join(qualifier)}`
+  // A boundary named after its region is a different policy in each region.
+  const boundary = props.permissionsBoundary;
+  const boundaries = boundary
+    ? [
+        ...new Set(
+          regions.map(
+            (region) =>
+              `arn:${partition}:iam::${account}:policy/${boundaryPolicyName(boundary, { account, region, partition, qualifier })}`,
+          ),
+        ),
+      ]
     : undefined;
   const roles = [...roleArns].sort();
   const statements: Record<string, unknown>[] = [
@@ -216,7 +220,7 @@ function policyOf(
   ];
   if (roles.length > 0) {
     statements.push(
-      ...boundedStatements(boundaryArn, regions, roles),
+      ...boundedStatements(boundaries, roles),
       { Sid: 'ManageTheStacksRoles', Effect: 'Allow', Action: ROLE_ACTIONS, Resource: roles },
       {
         Sid: 'PassTheStacksRolesToTheirServices',
@@ -263,7 +267,7 @@ function policyOf(
       Resource: assetBuckets.sort().map((b) => `arn:${partition}:s3:::${b}/*`),
     });
   }
-  if (boundaryArn) {
+  if (boundaries) {
     statements.push({
       Sid: 'KeepTheBoundary',
       Effect: 'Deny',
@@ -280,13 +284,9 @@ function policyOf(
 }
 
 /** Creating a role and changing its policies: only with the boundary, when there is one. */
-function boundedStatements(boundaryArn: string | undefined, regions: readonly string[], roles: string[]) {
-  if (!boundaryArn)
+function boundedStatements(boundaries: readonly string[] | undefined, roles: string[]) {
+  if (!boundaries)
     return [{ Sid: 'CreateTheStacksRoles', Effect: 'Allow', Action: BOUNDED_ROLE_ACTIONS, Resource: roles }];
-  // A boundary named after its region is a different policy in each region.
-  const boundaries = boundaryArn.includes('${AWS::Region}')
-    ? regions.map((r) => boundaryArn.split('${AWS::Region}').join(r))
-    : [boundaryArn];
   return [
     {
       Sid: 'CreateTheStacksRolesWithinTheBoundary',

@@ -1,5 +1,6 @@
 import { PermissionsBoundary } from 'aws-cdk-lib';
 import type { AppConfig } from '../config/app-config';
+import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../config/environments-config';
 
 /**
  * The permissions boundary of every role an environment's or a sandbox's stacks create (`config.permissionsBoundary`),
@@ -48,10 +49,8 @@ export function boundaryPolicyName(boundary: string, target: BoundaryTarget): st
  * policy in place, the CLI finds it and bootstraps with it.
  */
 export function exampleBoundaryDocument(target: Omit<BoundaryTarget, 'region'>) {
-  const self = `arn:${target.partition}:iam::${target.account}:policy/${boundaryPolicyName(
-    'cdk-${Qualifier}-permissions-boundary',
-    { ...target, region: '' },
-  )}`;
+  const name = boundaryPolicyName(CDK_EXAMPLE_PERMISSIONS_BOUNDARY, { ...target, region: '' });
+  const self = `arn:${target.partition}:iam::${target.account}:policy/${name}`;
   return {
     Version: '2012-10-17',
     Statement: [

@@ -6,9 +6,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PROJECT_ROOT } from '../../bin/project';
+import { loadProjectConfig, PROJECT_ROOT } from '../../bin/project';
+import { BOOTSTRAP_QUALIFIER } from '../../lib/config/naming';
+import { boundaryPolicyName } from '../../lib/policy/permissions-boundary';
 import { makeWheel, offlinePipEnv } from '../wheel-maker';
-import { functionProblems, layerProblems, readFunctions, readLayers, stackResources } from './checks';
+import { functionProblems, layerProblems, Place, readFunctions, readLayers, stackResources } from './checks';
 import type { Expectations } from './expectations';
 import type { Target } from './target';
 
@@ -136,7 +138,16 @@ function standInWheels(root: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Checks a deployed sandbox or environment through Lambda, SSM, IAM and CloudFormation. */
-export async function checkDeployed(run: Run, expectations: Expectations, profile: string, boundary?: string) {
+/** The ARN of the permissions boundary the project's configuration names in one account and region, if it names one. */
+export function boundaryArnAt(root: string, place: Place): string | undefined {
+  const boundary = loadProjectConfig(root).permissionsBoundary;
+  if (!boundary) return undefined;
+  const name = boundaryPolicyName(boundary, { ...place, qualifier: BOOTSTRAP_QUALIFIER });
+  return `arn:${place.partition}:iam::${place.account}:policy/${name}`;
+}
+
+export async function checkDeployed(run: Run, expectations: Expectations, profile: string) {
+  const boundary = boundaryArnAt(run.root, expectations.place);
   const clients = run.target.clients(profile, expectations.place.region);
   const layers = await readLayers(clients, expectations.layers);
   run.check(
@@ -152,7 +163,7 @@ export async function checkDeployed(run: Run, expectations: Expectations, profil
   if (boundary) {
     run.check(
       `${expectations.environment.name}: each function's role is bounded by ${boundary}`,
-      functions.filter((f) => !f.boundary?.endsWith(`:policy/${boundary}`)).map((f) => `${f.name}: ${f.boundary}`),
+      functions.filter((f) => f.boundary !== boundary).map((f) => `${f.name}: ${f.boundary}`),
     );
     run.checkedTypes.add('AWS::IAM::Role');
   }

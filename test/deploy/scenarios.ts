@@ -3,12 +3,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GetPolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { loadProjectConfig } from '../../bin/project';
 import { BOOTSTRAP_QUALIFIER, pascalCase } from '../../lib/config/naming';
-import { boundaryPolicyName } from '../../lib/policy/permissions-boundary';
 import { functionExists, parametersUnder, readFunctions, readLayers, stacksNamed } from './checks';
 import { environmentExpectations, Expectations, sandboxExpectations } from './expectations';
-import { checkDeployed, NotRun, Run, SANDBOX, ScenarioFailure, tail } from './run';
+import { boundaryArnAt, checkDeployed, NotRun, Run, SANDBOX, ScenarioFailure, tail } from './run';
 
 async function bootstrap(run: Run): Promise<void> {
   if (run.target.kind !== 'emulator')
@@ -33,25 +33,21 @@ async function bootstrap(run: Run): Promise<void> {
   const problems: string[] = [];
   for (const environment of config.environments) {
     const clients = run.target.clients(profileOf(environment.account), environment.region);
-    const partition = 'aws';
     const deployRole = `cdk-${BOOTSTRAP_QUALIFIER}-deploy-role-${environment.account}-${environment.region}`;
     const role = await clients.iam.send(new GetRoleCommand({ RoleName: deployRole }));
     const trust = decodeURIComponent(role.Role?.AssumeRolePolicyDocument ?? '');
     if (!trust.includes(config.pipeline.account))
       problems.push(`${deployRole} does not trust ${config.pipeline.account}: ${trust}`);
-    if (config.permissionsBoundary) {
-      const name = boundaryPolicyName(config.permissionsBoundary, {
-        ...environment,
-        partition,
-        qualifier: BOOTSTRAP_QUALIFIER,
-      });
+    const boundary = boundaryArnAt(run.root, {
+      ...environment,
+      partition: RegionInfo.get(environment.region).partition ?? 'aws',
+    });
+    if (boundary) {
       try {
-        await clients.iam.send(
-          new GetPolicyCommand({ PolicyArn: `arn:${partition}:iam::${environment.account}:policy/${name}` }),
-        );
+        await clients.iam.send(new GetPolicyCommand({ PolicyArn: boundary }));
       } catch (error) {
         problems.push(
-          `${environment.name}: the boundary ${name} that config.permissionsBoundary names: ${(error as Error).message}`,
+          `${environment.name}: the boundary ${boundary} that config.permissionsBoundary names: ${(error as Error).message}`,
         );
       }
     }
@@ -79,14 +75,7 @@ async function sandboxDeploy(run: Run, state: State): Promise<void> {
     `npm run --silent sandbox -- deploy --name ${SANDBOX} --profile ${run.target.sandboxProfile} -- --require-approval never`,
   );
   const expectations = sandboxExpectations(run.root, SANDBOX);
-  const config = loadProjectConfig(run.root);
-  const boundary =
-    config.permissionsBoundary &&
-    boundaryPolicyName(config.permissionsBoundary, {
-      ...expectations.place,
-      qualifier: BOOTSTRAP_QUALIFIER,
-    });
-  const seen = await checkDeployed(run, expectations, run.target.sandboxProfile, boundary);
+  const seen = await checkDeployed(run, expectations, run.target.sandboxProfile);
   state.sandbox = { expectations, ...seen };
 }
 
@@ -231,10 +220,7 @@ async function pipelineEnvironmentByHand(run: Run): Promise<void> {
   // The layer stage first: the function stacks read its parameters, and the CLI keeps no order between stages.
   run.sh(`npx cdk deploy 'PipelineStack/${stage}-Layers/*' --profile ${pipelineProfile} --require-approval never`);
   run.sh(`npx cdk deploy 'PipelineStack/${stage}-Functions-*/*' --profile ${pipelineProfile} --require-approval never`);
-  const boundary =
-    config.permissionsBoundary &&
-    boundaryPolicyName(config.permissionsBoundary, { ...expectations.place, qualifier: BOOTSTRAP_QUALIFIER });
-  await checkDeployed(run, expectations, run.target.profileOf(environment.account)!, boundary);
+  await checkDeployed(run, expectations, run.target.profileOf(environment.account)!);
   const caller = await run.target
     .clients(pipelineProfile, environment.region)
     .sts.send(new GetCallerIdentityCommand({}));
