@@ -46,6 +46,24 @@ const EXTRA_LAYERS = ['extra-1', 'extra-2', 'extra-3', 'extra-4'];
 const badConfigs: readonly BadConfig[] = [
   // The application and the pipeline.
   {
+    name: "an environment and the sandbox in the pipeline's own account and region (one bootstrap stack cannot serve both)",
+    change: (c) => {
+      c.environments[0].account = c.pipeline.account;
+      c.sandbox = { account: c.pipeline.account, region: c.pipeline.region };
+    },
+    problems: [
+      {
+        setting: 'config.environments[0] (dev)',
+        message:
+          "is the pipeline's own account and region (111111111111/eu-west-1): its one bootstrap stack cannot be both the pipeline's (rights to create the pipeline) and an environment's (the restricted execution policy and boundary)",
+      },
+      {
+        setting: 'config.sandbox',
+        message: expect.stringContaining("is the pipeline's own account and region (111111111111/eu-west-1)"),
+      },
+    ],
+  },
+  {
     name: 'a Node.js the arm64 image that builds the layers does not offer',
     change: (c) => {
       c.pipeline.nodejs = '24';

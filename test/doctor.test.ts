@@ -329,6 +329,16 @@ describe('with AWS', () => {
   beforeEach(() => {
     for (const mock of [ssm, iam, connections, cloudFormation]) mock.reset();
     ssm.on(GetParameterCommand, { Name: '/cdk-bootstrap/hnb659fds/version' }).resolves({ Parameter: { Value: '33' } });
+    cloudFormation.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves({
+      Stacks: [
+        {
+          StackName: 'CDKToolkit',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE',
+          Parameters: [{ ParameterKey: 'CloudFormationExecutionPolicies', ParameterValue: '' }],
+        },
+      ],
+    });
     for (const account of [DEV, PROD]) {
       iam.on(GetRoleCommand, { RoleName: deployRole(account) }).resolves({
         Role: {
@@ -351,6 +361,7 @@ describe('with AWS', () => {
   test('all well: every account bootstrapped, the environments trust the pipeline account, the connection is available', async () => {
     expect(summary(await checkAws(config, everyAccount, 33))).toEqual([
       `ok pipeline bootstrap (${PIPELINE}, ${REGION}): bootstrap version 33`,
+      `ok pipeline bootstrap can deploy the pipeline (${PIPELINE}, ${REGION}): the execution role is neither restricted to the environments nor bounded`,
       `ok dev bootstrap (${DEV}, ${REGION}): bootstrap version 33`,
       `ok dev trusts the pipeline account: ${deployRole(DEV)} may be assumed from ${PIPELINE}`,
       `ok prod bootstrap (${PROD}, ${REGION}): bootstrap version 33`,
@@ -362,12 +373,65 @@ describe('with AWS', () => {
 
   test('an account that is not bootstrapped fails, with the bootstrap command that trusts the pipeline account', async () => {
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
-    const [, dev] = await checkAws(config, everyAccount, 33);
+    const [, , dev] = await checkAws(config, everyAccount, 33);
     expect(dev).toEqual({
       level: 'fail',
       check: `dev bootstrap (${DEV}, ${REGION})`,
       message: 'not bootstrapped: no CDK bootstrap stack in this account and region',
-      fix: `npx cdk bootstrap aws://${DEV}/${REGION} --profile <dev> --trust ${PIPELINE} --cloudformation-execution-policies <policy ARN>`,
+      fix: `npx cdk bootstrap aws://${DEV}/${REGION} --profile <dev> --trust ${PIPELINE} --cloudformation-execution-policies <policy ARN> (npm run bootstrap-policy prints it in full)`,
+    });
+  });
+
+  describe("the pipeline's own bootstrap", () => {
+    const toolkit = (parameters: Record<string, string>) => ({
+      Stacks: [
+        {
+          StackName: 'CDKToolkit',
+          CreationTime: new Date(),
+          StackStatus: 'UPDATE_COMPLETE' as const,
+          Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({
+            ParameterKey,
+            ParameterValue,
+          })),
+        },
+      ],
+    });
+    const pipelineFinding = async () =>
+      (await checkAws(config, everyAccount, 33)).find((f) => f.check.startsWith('pipeline bootstrap can deploy'));
+
+    test("bootstrapped with the environments' restricted policy and boundary (what bootstrap-policy prints for an environment), fails with the fix", async () => {
+      cloudFormation.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves(
+        toolkit({
+          CloudFormationExecutionPolicies: `arn:aws:iam::${PIPELINE}:policy/orders-cdk-execution`,
+          InputPermissionsBoundary: 'cdk-hnb659fds-permissions-boundary',
+          TrustedAccounts: '',
+        }),
+      );
+      const finding = await pipelineFinding();
+      expect(finding).toMatchObject({
+        level: 'fail',
+        message:
+          `its execution role has the environments' restricted policy arn:aws:iam::${PIPELINE}:policy/orders-cdk-execution; ` +
+          "its execution role is bounded by cdk-hnb659fds-permissions-boundary, which refuses to create the pipeline's roles: " +
+          'cdk deploy PipelineStack and every self-mutation would fail',
+      });
+      expect(finding!.fix).toContain(
+        `npx cdk bootstrap aws://${PIPELINE}/${REGION} --profile <pipeline> --cloudformation-execution-policies arn:aws:iam::aws:policy/AdministratorAccess`,
+      );
+    });
+
+    test('bootstrapped as an administrator, passes; not bootstrapped yet, leaves it to the bootstrap check', async () => {
+      cloudFormation
+        .on(DescribeStacksCommand, { StackName: 'CDKToolkit' })
+        .resolves(toolkit({ CloudFormationExecutionPolicies: '', InputPermissionsBoundary: '' }));
+      expect(await pipelineFinding()).toMatchObject({ level: 'ok' });
+      const missing = new Error('Stack with id CDKToolkit does not exist');
+      missing.name = 'ValidationError';
+      cloudFormation.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).rejects(missing);
+      expect(await pipelineFinding()).toMatchObject({
+        level: 'ok',
+        message: expect.stringContaining('not bootstrapped yet'),
+      });
     });
   });
 

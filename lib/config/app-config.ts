@@ -85,6 +85,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   const nodejs = parseNodejs(c, (r.pipeline as Record<string, unknown> | undefined)?.nodejs, layers, today);
   const sandbox = parseSandbox(c, r.sandbox);
   const permissionsBoundary = parsePermissionsBoundary(c, r.permissionsBoundary);
+  if (pipeline) pipelineHomeTaken(c, pipeline, environments, sandbox);
   unconfiguredFolders(c, options.projectRoot, 'layers', declaredKeys(r.layers));
   unconfiguredFolders(c, options.projectRoot, 'lambda', declaredKeys(r.functions));
 
@@ -116,6 +117,43 @@ export function runtimeDeprecationWarnings(config: AppConfig, today: Date): stri
       `${runtime} is deprecated by Lambda on ${status.date} (used by ${who.join(', ')}): move to ${newestSupportedRuntime(today)} before then, or synth will refuse it.`,
     ];
   });
+}
+
+/**
+ * Reports an environment or the sandbox in the pipeline's own account and region. There is one bootstrap stack per
+ * account and region: the environments' is bootstrapped with the restricted execution policy and the permissions
+ * boundary (`npm run bootstrap-policy`), the pipeline's with the rights to create the pipeline (its CodePipeline,
+ * CodeBuild projects, buckets and roles). Sharing one, either the pipeline could no longer deploy itself (`cdk deploy
+ * PipelineStack` and every self-mutation) or the environment would deploy with the pipeline's rights.
+ */
+function pipelineHomeTaken(
+  c: Checker,
+  pipeline: PipelineConfig,
+  environments: readonly EnvironmentConfig[],
+  sandbox: SandboxConfig | undefined,
+): void {
+  const home = `${pipeline.account}/${pipeline.region}`;
+  const why =
+    `is the pipeline's own account and region (${home}): its one bootstrap stack cannot be both the pipeline's ` +
+    "(rights to create the pipeline) and an environment's (the restricted execution policy and boundary)";
+  environments.forEach((e, i) => {
+    if (`${e.account}/${e.region}` !== home) return;
+    c.problem(
+      `config.environments[${i}] (${e.name})`,
+      home,
+      why,
+      `give "${e.name}" an account of its own (recommended: accounts are what isolates environments), or another region of account ${e.account}`,
+    );
+  });
+  // The sandbox defaults to the first environment's account and region, which is checked above.
+  if (sandbox && `${sandbox.account}/${sandbox.region}` === home) {
+    c.problem(
+      'config.sandbox',
+      home,
+      why,
+      `deploy sandboxes to a development account, or to another region of account ${sandbox.account}`,
+    );
+  }
 }
 
 /** Reports each service module registered for a stack that no function of the configuration is in. */

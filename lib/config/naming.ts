@@ -8,6 +8,9 @@ import { createHash } from 'crypto';
 /** The CDK bootstrap qualifier the app synthesizes for: CDK's default, as `cdk bootstrap` uses it unless told. */
 export const BOOTSTRAP_QUALIFIER = 'hnb659fds';
 
+/** The name of the bootstrap stack `cdk bootstrap` deploys in each account and region (the CLI's default). */
+export const BOOTSTRAP_STACK_NAME = 'CDKToolkit';
+
 /** The SSM parameter that holds the ARN of the current version of a layer: `/<app>/<environment>/layers/<layer>/arn`. */
 export function layerArnParameterName(appName: string, environment: string, layer: string): string {
   return `/${appName}/${environment}/layers/${layer}/arn`;

@@ -4,6 +4,7 @@ import { ClientsFor } from './aws-clients';
 import { checkBootstrap } from './bootstrap-check';
 import { boundaryArn, checkBoundary } from './boundary-check';
 import { checkConnection } from './connection-check';
+import { checkPipelineBootstrap } from './pipeline-bootstrap-check';
 import type { Finding } from './finding';
 import { checkTrust } from './trust-check';
 
@@ -12,7 +13,7 @@ export async function checkAws(config: AppConfig, clientsFor: ClientsFor, cliVer
   const findings: Finding[] = [];
   const pipeline = config.pipeline;
   const targets = [
-    { name: 'pipeline', account: pipeline.account, region: pipeline.region },
+    { name: 'pipeline', account: pipeline.account, region: pipeline.region, isPipeline: true },
     ...config.environments.map((e) => ({ name: e.name, account: e.account, region: e.region })),
   ];
   const seen = new Set<string>();
@@ -32,10 +33,11 @@ export async function checkAws(config: AppConfig, clientsFor: ClientsFor, cliVer
       seen.add(key);
       findings.push(await checkBootstrap(clients, target, pipeline.account, cliVersion));
     }
-    if (target.name !== 'pipeline' && target.account !== pipeline.account) {
+    if (target.isPipeline) findings.push(await checkPipelineBootstrap(clients, target, config.appName));
+    if (!target.isPipeline && target.account !== pipeline.account) {
       findings.push(await checkTrust(clients, target, pipeline.account));
     }
-    if (target.name !== 'pipeline' && config.permissionsBoundary) {
+    if (!target.isPipeline && config.permissionsBoundary) {
       const boundary = boundaryArn(config.permissionsBoundary, target);
       if (!seen.has(boundary)) {
         seen.add(boundary);

@@ -25,13 +25,17 @@ export interface Target {
   readonly name: string;
   readonly account: string;
   readonly region: string;
+  /** The pipeline's own account and region, bootstrapped with the rights to create the pipeline. */
+  readonly isPipeline?: boolean;
 }
 
-/** The command that bootstraps a target, trusting the pipeline account where it is another. */
+/**
+ * The command that bootstraps a target: the pipeline's as an administrator's, an environment's trusting the pipeline
+ * account with the restricted execution policy, which `npm run bootstrap-policy` writes and prints in full.
+ */
 export function bootstrapCommand(target: Target, pipelineAccount: string): string {
-  const trust =
-    target.account === pipelineAccount
-      ? ''
-      : ` --trust ${pipelineAccount} --cloudformation-execution-policies <policy ARN>`;
-  return `npx cdk bootstrap aws://${target.account}/${target.region} --profile <${target.name}>${trust}`;
+  const command = `npx cdk bootstrap aws://${target.account}/${target.region} --profile <${target.name}>`;
+  if (target.isPipeline) return command;
+  const trust = target.account === pipelineAccount ? '' : ` --trust ${pipelineAccount}`;
+  return `${command}${trust} --cloudformation-execution-policies <policy ARN> (npm run bootstrap-policy prints it in full)`;
 }
