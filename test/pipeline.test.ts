@@ -7,6 +7,7 @@ import { dependencyAuditCommands } from '../pipeline/dependency-audit';
 import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
 import { BUILD_IMAGES, DEFAULT_NODEJS } from '../lib/config/build-images';
 import { MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
+import { PROJECT_ROOT } from '../bin/project';
 import { buildApp, copyProject, FIXTURE_PIPELINE_STAGES } from './helpers';
 
 interface Action {
@@ -451,6 +452,20 @@ describe('a third environment in another region and another account', () => {
     ]);
     expect(supportArtifact.tags).toEqual({ app: 'orders' });
     expect(assembly.stacks.filter((s) => s.id.startsWith('cross-region-stack-'))).toHaveLength(1);
+  });
+
+  test("is deployed as the README and docs/bootstrap.md say: named PipelineStack-support-<region>, with the pipeline region's bootstrap roles", () => {
+    expect(supportArtifact.stackName).toBe('PipelineStack-support-us-east-1');
+    expect([supportArtifact.assumeRoleArn, supportArtifact.cloudFormationExecutionRoleArn]).toEqual([
+      'arn:${AWS::Partition}:iam::111111111111:role/cdk-hnb659fds-deploy-role-111111111111-eu-west-1',
+      'arn:${AWS::Partition}:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-eu-west-1',
+    ]);
+    // No bootstrap version is required in the support stack's region: it needs no bootstrap stack there.
+    expect(supportArtifact.requiresBootstrapStackVersion).toBeUndefined();
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const bootstrapDoc = fs.readFileSync(path.join(PROJECT_ROOT, 'docs/bootstrap.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('(`PipelineStack-support-<region>`)');
+    expect(bootstrapDoc).toContain("deployed with the pipeline region's bootstrap roles");
   });
 
   test("retains the support stack's replication bucket and its key, and logs the bucket's accesses", () => {
