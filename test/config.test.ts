@@ -170,16 +170,26 @@ const badConfigs: readonly BadConfig[] = [
   {
     name: 'an ignored path that could match deployed files',
     change: (c) => {
-      c.pipeline.source.ignoredPaths = ['**/*.md', 'layers/common/README.md'];
+      c.pipeline.source.ignoredPaths = ['**/*.md', 'layers/common/README.md', '*.json', 'lib/**'];
     },
     problems: [
       {
         setting: 'config.pipeline.source.ignoredPaths[0]',
-        message: 'can match files that are deployed (under layers/ or lambda/)',
+        message:
+          'can match files that define what is deployed (bin/, lib/, pipeline/, buildspecs/, tools/, layers/, lambda/): a push changing them must run the pipeline',
       },
       {
         setting: 'config.pipeline.source.ignoredPaths[1]',
-        message: 'can match files that are deployed (under layers/ or lambda/)',
+        message: 'can match files that define what is deployed (layers/): a push changing them must run the pipeline',
+      },
+      {
+        setting: 'config.pipeline.source.ignoredPaths[2]',
+        message:
+          'can match files that define what is deployed (cdk.json, package.json, package-lock.json, tsconfig.json): a push changing them must run the pipeline',
+      },
+      {
+        setting: 'config.pipeline.source.ignoredPaths[3]',
+        message: 'can match files that define what is deployed (lib/): a push changing them must run the pipeline',
       },
     ],
   },

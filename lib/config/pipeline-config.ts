@@ -10,6 +10,7 @@ import {
   TOOLING_ARCHITECTURE,
 } from './build-images';
 import { Checker, EMAIL } from './checker';
+import { parseIgnoredPaths } from './ignored-paths';
 import type { LayerConfig } from './layers-config';
 import { ARCHITECTURES, Architecture } from './runtimes';
 
@@ -225,56 +226,3 @@ function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
   return undefined;
 }
 
-/** Pushes that change only documentation do not run the pipeline. */
-export const DEFAULT_IGNORED_PATHS = ['README.md', 'docs/**'];
-
-/** Folders whose every file is deployed (layer content, function code) or builds what is: never to be ignored. */
-const DEPLOYED_FOLDERS = ['layers/', 'lambda/'];
-
-/** CodePipeline takes at most this many file path patterns in a trigger's push filter. */
-const MAX_TRIGGER_PATTERNS = 8;
-
-function parseIgnoredPaths(c: Checker, raw: unknown): string[] {
-  const at = 'config.pipeline.source.ignoredPaths';
-  if (raw === undefined) return [...DEFAULT_IGNORED_PATHS];
-  if (!Array.isArray(raw)) {
-    c.problem(
-      at,
-      raw,
-      'is not a list',
-      'write a list of glob patterns, e.g. ["*.md", "docs/**"], or [] to run on every push',
-    );
-    return [];
-  }
-  if (raw.length > MAX_TRIGGER_PATTERNS) {
-    c.problem(
-      at,
-      raw,
-      `lists ${raw.length} patterns, more than the ${MAX_TRIGGER_PATTERNS} a CodePipeline trigger takes`,
-      `merge them into at most ${MAX_TRIGGER_PATTERNS} glob patterns (e.g. "docs/**" for a whole folder)`,
-    );
-  }
-  raw.forEach((pattern, i) => {
-    if (
-      typeof pattern === 'string' &&
-      (pattern.startsWith('*') || DEPLOYED_FOLDERS.some((f) => pattern.startsWith(f)))
-    ) {
-      c.problem(
-        `${at}[${i}]`,
-        pattern,
-        'can match files that are deployed (under layers/ or lambda/)',
-        'ignore only files outside layers/ and lambda/, e.g. "README.md" or "docs/**": a push changing a deployed file must run the pipeline',
-      );
-      return;
-    }
-    if (typeof pattern !== 'string' || pattern.trim() === '' || pattern.startsWith('/')) {
-      c.problem(
-        `${at}[${i}]`,
-        pattern,
-        'is not a glob pattern relative to the repository root',
-        'write a pattern such as "docs/**" or "*.md"',
-      );
-    }
-  });
-  return raw.filter((p): p is string => typeof p === 'string');
-}
