@@ -1,6 +1,6 @@
 /** The doctor's checks that need AWS credentials, run for every account and region of the configuration. */
 import type { AppConfig } from '../config/app-config';
-import { ClientsFor } from './aws-clients';
+import { ClientsFor, Target } from './aws-clients';
 import { checkBootstrap } from './bootstrap-check';
 import { boundaryArn, checkBoundary } from './boundary-check';
 import { checkConnection } from './connection-check';
@@ -12,7 +12,7 @@ import { checkTrust } from './trust-check';
 export async function checkAws(config: AppConfig, clientsFor: ClientsFor, cliVersion?: number): Promise<Finding[]> {
   const findings: Finding[] = [];
   const pipeline = config.pipeline;
-  const targets = [
+  const targets: Target[] = [
     { name: 'pipeline', account: pipeline.account, region: pipeline.region, isPipeline: true },
     ...config.environments.map((e) => ({ name: e.name, account: e.account, region: e.region })),
   ];
