@@ -9,9 +9,15 @@ import type { Architecture } from '../lib/config/runtimes';
 /** The buildspec of the layer build, beside the project's other buildspecs. */
 export const LAYER_BUILDSPEC = path.join(__dirname, '..', 'buildspecs', 'layer-build.yml');
 
-/** The layer build's buildspec, as the partial buildspec of a CodeBuild step (the layer build, or synth). */
-export function layerBuildSpec(): codebuild.BuildSpec {
-  return codebuild.BuildSpec.fromObject(parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8')));
+/**
+ * The layer build's buildspec, as the partial buildspec of a CodeBuild step (the layer build, or synth), with the
+ * Python the layers are built for (`config.pipeline.python`) as its runtime version.
+ */
+export function layerBuildSpec(python: string): codebuild.BuildSpec {
+  const buildspec = parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8'));
+  const install = buildspec.phases.install;
+  install['runtime-versions'] = { ...install['runtime-versions'], python };
+  return codebuild.BuildSpec.fromObject(buildspec);
 }
 
 /** The Amazon Linux 2023 CodeBuild image of each architecture: the OS family Lambda runs on. */
@@ -33,6 +39,8 @@ export interface LayerBuildStepProps {
   readonly architecture: Architecture;
   /** Names of the layers this step builds (documentation in the console; the builder selects by architecture). */
   readonly layers: readonly string[];
+  /** The Python the layers are built for (`config.pipeline.python`). */
+  readonly python: string;
 }
 
 /**
@@ -45,7 +53,7 @@ export class LayerBuildStep extends CodeBuildStep {
     super(id, {
       input: props.input,
       commands: [],
-      partialBuildSpec: layerBuildSpec(),
+      partialBuildSpec: layerBuildSpec(props.python),
       env: { LAYER_ARCHITECTURE: props.architecture, LAYERS: props.layers.join(' ') },
       buildEnvironment: {
         buildImage: LAYER_BUILD_IMAGES[props.architecture],

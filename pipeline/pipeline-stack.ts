@@ -84,11 +84,16 @@ export class PipelineStack extends Stack {
       const layers = config.layers.filter((l) => l.architectures[0] === other).map((l) => l.name);
       layerBuilds.set(
         other,
-        new LayerBuildStep(`BuildLayers-${other}`, { input: source, architecture: other, layers }),
+        new LayerBuildStep(`BuildLayers-${other}`, {
+          input: source,
+          architecture: other,
+          layers,
+          python: config.pipeline.python,
+        }),
       );
     }
 
-    const synth = new SynthStep('Synth', { input: source, architecture, layerBuilds });
+    const synth = new SynthStep('Synth', { input: source, architecture, layerBuilds, python: config.pipeline.python });
     this.pipeline = new CodePipeline(this, 'Pipeline', {
       pipelineName: `${config.appName}-pipeline`,
       pipelineType: codepipeline.PipelineType.V2,

@@ -16,6 +16,8 @@ export interface SynthStepProps {
   readonly architecture: Architecture;
   /** The layer build of each other architecture in use, run before synth, in parallel with each other. */
   readonly layerBuilds: ReadonlyMap<Architecture, LayerBuildStep>;
+  /** The Python the layers are built for (`config.pipeline.python`): the tests run on it. */
+  readonly python: string;
 }
 
 /** Where each layer build's output is mounted in the synth step, before they are merged into `build/layers`. */
@@ -35,7 +37,7 @@ export class SynthStep extends CodeBuildStep {
       input: props.input,
       additionalInputs: Object.fromEntries(others.map((a) => [layerBuildMount(a), props.layerBuilds.get(a)!])),
       // The layer buildspec installs (npm ci) and builds the layers of LAYER_ARCHITECTURE; these commands follow.
-      partialBuildSpec: layerBuildSpec(),
+      partialBuildSpec: layerBuildSpec(props.python),
       env: { LAYER_ARCHITECTURE: props.architecture },
       commands: [
         ...others.map((a) => `cp -R ${layerBuildMount(a)}/. build/layers/`),

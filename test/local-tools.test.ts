@@ -80,8 +80,8 @@ describe('npm run invoke', () => {
 describe('buildspecs/layer-build.yml', () => {
   const buildspec = parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8'));
 
-  test('pins the Python version, caches pip downloads, and runs the layer builder', () => {
-    expect(buildspec.phases.install['runtime-versions'].python).toBe('3.13');
+  test("leaves the Python version to the step (the layers' runtime), caches pip downloads, and runs the layer builder", () => {
+    expect(buildspec.phases.install['runtime-versions']).toBeUndefined();
     expect(buildspec.env.variables.PIP_CACHE_DIR).toBeDefined();
     expect(buildspec.cache.paths).toContain(`${buildspec.env.variables.PIP_CACHE_DIR}/**/*`);
     expect(buildspec.phases.build.commands.join('\n')).toContain('npm run build:layers');

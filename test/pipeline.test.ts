@@ -8,7 +8,7 @@ import { LAYER_BUILDSPEC } from '../pipeline/layer-build-step';
 import { BUILD_IMAGES, DEFAULT_NODEJS } from '../lib/config/build-images';
 import { MAX_STACKS_PER_WAVE } from '../pipeline/pipeline-stack';
 import { PROJECT_ROOT } from '../bin/project';
-import { buildApp, copyProject, FIXTURE_PIPELINE_STAGES } from './helpers';
+import { buildApp, cdkJsonContext, copyProject, FIXTURE_PIPELINE_STAGES } from './helpers';
 
 interface Action {
   Name: string;
@@ -121,10 +121,15 @@ describe('the pipeline', () => {
     );
     const buildspec = JSON.parse(project.Source.BuildSpec);
     const layerBuildspec = parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8'));
-    // The layer buildspec's install phase, with the pipeline's Node.js.
+    // The layer buildspec's install phase, with the pipeline's Node.js and the Python the layers run: every layer of
+    // cdk.json is built for its first runtime, which is the Python the Python tests in synth must load them with.
+    const layerRuntimes = Object.values(cdkJsonContext().config.layers as Record<string, { runtimes: string[] }>).map(
+      (l) => l.runtimes[0],
+    );
+    expect(new Set(layerRuntimes).size).toBe(1);
     expect(buildspec.phases.install).toEqual({
       ...layerBuildspec.phases.install,
-      'runtime-versions': { ...layerBuildspec.phases.install['runtime-versions'], nodejs: DEFAULT_NODEJS },
+      'runtime-versions': { nodejs: DEFAULT_NODEJS, python: layerRuntimes[0].replace(/^python/, '') },
     });
     expect(buildspec.env).toEqual(layerBuildspec.env);
     expect(buildspec.cache.paths).toEqual(['/root/.cache/pip/**/*', '/root/.npm/**/*']);
@@ -425,7 +430,39 @@ describe('layers of two architectures', () => {
     expect(copy).toBeLessThan(commands.indexOf('npm test'));
     expect(commands.indexOf('npm test')).toBeLessThan(commands.indexOf('npx cdk synth -c strictLayers=true'));
     const buildspec = JSON.parse(project(of('BuildLayers-x86_64')).Source.BuildSpec);
-    expect(buildspec.phases.build.commands).toEqual(['npm run build:layers -- --architecture "$LAYER_ARCHITECTURE"']);
+    expect(buildspec.phases.build.commands).toEqual([
+      'npm run build-image',
+      'npm run build:layers -- --architecture "$LAYER_ARCHITECTURE"',
+    ]);
+  });
+});
+
+describe("the pipeline's Python is the layers' runtime's", () => {
+  const pythonOf = (change: (c: Record<string, any>) => void) => {
+    const app = buildApp({ config: change });
+    const resources = Template.fromStack(app.pipelineStack).findResources('AWS::CodeBuild::Project');
+    return Object.fromEntries(
+      Object.values(resources)
+        .filter((r) => r.Properties.Source.BuildSpec.includes('npm run build-image'))
+        .map((r) => [
+          r.Properties.Environment.EnvironmentVariables.find((v: { Name: string }) => v.Name === 'LAYER_ARCHITECTURE')
+            .Value,
+          JSON.parse(r.Properties.Source.BuildSpec).phases.install['runtime-versions'].python,
+        ]),
+    );
+  };
+  const runtime = (r: string) => (c: Record<string, any>) => {
+    for (const layer of Object.values(c.layers) as { runtimes: string[] }[]) layer.runtimes = [r];
+    for (const fn of Object.values(c.functions) as { runtime?: string }[]) fn.runtime = r;
+    c.layers.domain.architectures = ['x86_64', 'arm64'];
+  };
+
+  test("layers built for python3.13 are built and tested on Python 3.13, in synth and in the other architecture's build", () => {
+    expect(pythonOf(runtime('python3.13'))).toEqual({ arm64: '3.13', x86_64: '3.13' });
+  });
+
+  test('layers built for python3.14 on 3.14', () => {
+    expect(pythonOf(runtime('python3.14'))).toEqual({ arm64: '3.14', x86_64: '3.14' });
   });
 });
 

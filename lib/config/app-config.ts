@@ -17,7 +17,7 @@ import {
 } from './environments-config';
 import { FunctionConfig, parseFunctions } from './functions-config';
 import { LayerConfig, parseLayers } from './layers-config';
-import { parseNodejs, parsePipeline, PipelineConfig } from './pipeline-config';
+import { parseNodejs, parsePipeline, parsePipelinePython, PipelineConfig } from './pipeline-config';
 import { newestSupportedRuntime, PYTHON_RUNTIMES, runtimeStatus } from './runtimes';
 
 /** The key of the project's settings in `cdk.json`'s `context`. */
@@ -83,6 +83,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   const functions = parseFunctions(c, r.functions, layers, options.projectRoot);
   if (options.services) unknownServiceStacks(c, options.services, r.functions);
   const nodejs = parseNodejs(c, (r.pipeline as Record<string, unknown> | undefined)?.nodejs, layers, today);
+  const python = parsePipelinePython(c, layers);
   const sandbox = parseSandbox(c, r.sandbox);
   const permissionsBoundary = parsePermissionsBoundary(c, r.permissionsBoundary);
   if (pipeline) pipelineHomeTaken(c, pipeline, environments, sandbox);
@@ -92,7 +93,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   c.throwIfAny();
   return {
     appName: appName!,
-    pipeline: { ...pipeline!, nodejs },
+    pipeline: { ...pipeline!, nodejs, python },
     environments,
     layers,
     functions,
@@ -128,7 +129,7 @@ export function runtimeDeprecationWarnings(config: AppConfig, today: Date): stri
  */
 function pipelineHomeTaken(
   c: Checker,
-  pipeline: PipelineConfig,
+  pipeline: Pick<PipelineConfig, 'account' | 'region'>,
   environments: readonly EnvironmentConfig[],
   sandbox: SandboxConfig | undefined,
 ): void {

@@ -10,15 +10,28 @@ export interface BuildImage {
   readonly name: string;
   /** The Node.js major versions its buildspec `runtime-versions` may ask for (the image's runtimes.yml). */
   readonly nodejs: readonly string[];
+  /** The Python versions its buildspec `runtime-versions` may ask for (the image's runtimes.yml). */
+  readonly python: readonly string[];
 }
 
 /**
- * The image of each architecture, as the CodeBuild images repository's runtimes.yml of each lists its Node.js
- * versions (November 2026). When CodeBuild adds a version to an image, add it here.
+ * The image of each architecture, with the runtimes its runtimes.yml lists: the file CodeBuild's image repository
+ * (aws/aws-codebuild-docker-images, `al/<arch>/standard/<version>/runtimes.yml`, as of its commit 0c5eb16 of
+ * 2026-04-07) builds into the image as `/codebuild/image/config/runtimes.yml`. A dated copy is in
+ * `test/fixtures/codebuild-runtimes`, which the tests hold this table to; each pipeline build compares the image it
+ * runs on with it and prints the differences (`bin/build-image.ts`). When CodeBuild changes an image, change both.
  */
 export const BUILD_IMAGES: Readonly<Record<Architecture, BuildImage>> = {
-  x86_64: { name: 'aws/codebuild/amazonlinux-x86_64-standard:5.0', nodejs: ['18', '20', '22', '24'] },
-  arm64: { name: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', nodejs: ['18', '20', '22'] },
+  x86_64: {
+    name: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+    nodejs: ['18', '20', '22', '24'],
+    python: ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'],
+  },
+  arm64: {
+    name: 'aws/codebuild/amazonlinux-aarch64-standard:3.0',
+    nodejs: ['18', '20', '22', '24'],
+    python: ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'],
+  },
 };
 
 /**

@@ -12,7 +12,7 @@ import {
 import { Checker, EMAIL } from './checker';
 import { parseIgnoredPaths } from './ignored-paths';
 import type { LayerConfig } from './layers-config';
-import { ARCHITECTURES, Architecture } from './runtimes';
+import { ARCHITECTURES, Architecture, DEFAULT_RUNTIME, pythonVersionOf } from './runtimes';
 
 /** Where the pipeline gets the source from. */
 export type SourceConfig = CodeConnectionsSourceConfig | CodeCommitSourceConfig;
@@ -67,11 +67,43 @@ export interface PipelineConfig {
    * @default '22' ({@link DEFAULT_NODEJS})
    */
   readonly nodejs: string;
+  /**
+   * The Python the pipeline's layer builds and synth run (`runtime-versions`): the one the layers are built for, so
+   * the Python tests in synth load the built layers, as Lambda will. Derived from `config.layers`, not set.
+   */
+  readonly python: string;
 }
 
 const CONNECTION_ARN =
   /^arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+/**
+ * The Python the pipeline's builds run: the one pip builds the layers for (each layer's first runtime), the most
+ * layers' where they differ (the newest on a tie), the default runtime's without layers. Every image the pipeline's
+ * steps run on must offer it.
+ */
+export function parsePipelinePython(c: Checker, layers: readonly LayerConfig[]): string {
+  // Layers with invalid runtimes or architectures are reported where they are parsed.
+  const valid = layers.filter(
+    (l) => l.runtimes.length > 0 && (ARCHITECTURES as readonly string[]).includes(l.architectures[0]),
+  );
+  const versions = valid.map((l) => pythonVersionOf(l.runtimes[0]));
+  const count = (v: string) => versions.filter((x) => x === v).length;
+  const newestFirst = [...new Set(versions)].sort((a, b) => Number(b.split('.')[1]) - Number(a.split('.')[1]));
+  const python = newestFirst.sort((a, b) => count(b) - count(a))[0] ?? pythonVersionOf(DEFAULT_RUNTIME);
+  for (const architecture of pipelineBuildArchitectures(valid.map((l) => l.architectures[0]))) {
+    const image = BUILD_IMAGES[architecture];
+    if (image.python.includes(python)) continue;
+    c.problem(
+      'config.layers (runtimes)',
+      `python${python}`,
+      `is not offered by ${image.name} (${architecture}), which builds the layers and runs their tests: it offers Python ${image.python.join(', ')}`,
+      `build the layers for a runtime the image offers, or, if CodeBuild's image now offers it, add it to lib/config/build-images.ts`,
+    );
+  }
+  return python;
+}
 
 /**
  * `config.pipeline.nodejs`: a Node.js major version, as a string, that the CodeBuild image of every architecture the
@@ -113,7 +145,11 @@ export function parseNodejs(c: Checker, raw: unknown, layers: readonly LayerConf
   return missing.length > 0 ? DEFAULT_NODEJS : version;
 }
 
-export function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefined {
+/**
+ * `config.pipeline`, but for what depends on the layers (`nodejs`, checked against the images of the layers'
+ * architectures, and `python`), which {@link parseNodejs} and {@link parsePipelinePython} give.
+ */
+export function parsePipeline(c: Checker, raw: unknown): Omit<PipelineConfig, 'nodejs' | 'python'> | undefined {
   const p = c.object(raw, 'config.pipeline', 'add "pipeline": { "account", "region", "source" }');
   if (!p) return undefined;
   const account = c.account(p.account, 'config.pipeline.account');
@@ -121,9 +157,7 @@ export function parsePipeline(c: Checker, raw: unknown): PipelineConfig | undefi
   const source = parseSource(c, p.source);
   const notifications = parseNotifications(c, p.notifications, account, region);
   if (!account || !region || !source) return undefined;
-  // `nodejs` is checked with the layers, whose architectures it depends on.
-  const nodejs = DEFAULT_NODEJS;
-  return notifications ? { account, region, source, notifications, nodejs } : { account, region, source, nodejs };
+  return notifications ? { account, region, source, notifications } : { account, region, source };
 }
 
 function parseNotifications(
@@ -225,4 +259,3 @@ function parseSource(c: Checker, raw: unknown): SourceConfig | undefined {
   }
   return undefined;
 }
-
