@@ -12,7 +12,47 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** The `context` of `<projectRoot>/cdk.json`: the configuration and the feature flags, as `cdk synth` passes them. */
 export function cdkJsonContext(projectRoot: string = PROJECT_ROOT): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')).context ?? {};
+  const file = path.join(projectRoot, 'cdk.json');
+  const json = readJsonFile(file) as { context?: Record<string, unknown> } | null;
+  return json?.context ?? {};
+}
+
+/**
+ * Reads a JSON file; one that is not valid JSON is a {@link ToolError} naming the file, the line and the column, as
+ * `cdk synth` does, not a stack trace.
+ */
+export function readJsonFile(file: string): unknown {
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const shown = path.relative(process.cwd(), file) || file;
+    throw new ToolError(`${shown}${jsonErrorPlace(text, error.message)} is not valid JSON: ${jsonErrorReason(error.message)}.
+Fix: correct it there (a trailing comma, a missing quote or brace are the usual causes), then run the command again.`);
+  }
+}
+
+/** `:<line>:<column>` of a JSON syntax error, from the position Node.js reports, or '' when it reports none. */
+function jsonErrorPlace(text: string, message: string): string {
+  const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message);
+  if (lineColumn) return `:${lineColumn[1]}:${lineColumn[2]}`;
+  const position = /at position (\d+)/.exec(message);
+  if (position) {
+    const before = text.slice(0, Number(position[1]));
+    const lines = before.split('\n');
+    return `:${lines.length}:${lines[lines.length - 1].length + 1}`;
+  }
+  if (/Unexpected end of JSON input/.test(message)) {
+    const lines = text.split('\n');
+    return `:${lines.length}:${lines[lines.length - 1].length + 1}`;
+  }
+  return '';
+}
+
+/** Node.js's reason, without the position it is now given as a line and a column. */
+function jsonErrorReason(message: string): string {
+  return message.replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '').replace(/^JSON\.parse: /, '');
 }
 
 /** Reads and validates the configuration in `<projectRoot>/cdk.json`. */

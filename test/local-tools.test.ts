@@ -120,3 +120,28 @@ describe('buildspecs/layer-build.yml', () => {
     ]);
   });
 });
+
+describe('a cdk.json that is not valid JSON', () => {
+  const root = copyProjectWithTools();
+  const cdkJson = path.join(root, 'cdk.json');
+  // A trailing comma after the first setting of config, as a hand edit leaves it.
+  const text = fs.readFileSync(cdkJson, 'utf8').replace(/("appName": "[^"]+",)/, '$1,');
+  fs.writeFileSync(cdkJson, text);
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => l.includes('"appName"')) + 1;
+  const column = lines[line - 1].lastIndexOf(',') + 1;
+
+  test.each([
+    ['doctor', 'bin/doctor.ts', []],
+    ['build:layers', 'bin/build-layers.ts', []],
+    ['invoke', 'bin/invoke.ts', ['health-check']],
+    ['bootstrap-policy', 'bin/bootstrap-policy.ts', []],
+  ])('npm run %s names the file, the line and the column, without a stack trace', (_name, entry, args) => {
+    const run = runEntryPoint(root, entry, args);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      `cdk.json:${line}:${column} is not valid JSON: Expected double-quoted property name.\nFix: correct it there`,
+    );
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
