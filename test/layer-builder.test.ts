@@ -203,6 +203,15 @@ describe('checks', () => {
     );
   });
 
+  test('a pinned version the index does not have is named, with the versions it has, not blamed on the platform', async () => {
+    const message = await buildError(projectWith('tinyjson==99.0.0\n'), wheelhouse(tinyjson));
+    expect(message).toBe(
+      `Layer "common": tinyjson==99.0.0 asks for a version the index does not have: it offers ${tinyjson.version} ` +
+        '(the versions with a wheel for python3.13 (CPython 3.13) on manylinux2014_aarch64 / manylinux_2_34_aarch64). ' +
+        `Fix: pin one of them in requirements.txt, e.g. "tinyjson==${tinyjson.version}".`,
+    );
+  });
+
   test('a malformed requirements.txt is named', async () => {
     const message = await buildError(
       projectWith('tinyjson==1.0.0\nthis is not a requirement!\n'),

@@ -145,6 +145,18 @@ export function explainPipFailure(
     );
   }
   const missing = /No matching distribution found for ([^\s]+)/.exec(output);
+  const offered = /Could not find a version that satisfies the requirement (\S+) \(from versions: ([^)]*)\)/.exec(
+    output,
+  );
+  if (missing && offered && offered[2].trim() !== 'none') {
+    // The index has the package, for this platform, but not the version asked for: a typo or a yanked release.
+    const versions = offered[2].split(',').map((v) => v.trim());
+    const newest = versions.slice(-5);
+    return (
+      `${offered[1]} asks for a version the index does not have: it offers ${versions.length > 5 ? '..., ' : ''}${newest.join(', ')} ` +
+      `(${container ? `the versions the index has, for ${container.image}` : `the versions with a wheel for ${target}`}). Fix: pin one of them in requirements.txt, e.g. "${offered[1].split(/[=<>!~;[ ]/)[0]}==${newest[newest.length - 1]}".`
+    );
+  }
   const lastError = output
     .split('\n')
     .filter((l) => l.startsWith('ERROR:'))
