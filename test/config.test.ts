@@ -644,6 +644,22 @@ const badConfigs: readonly BadConfig[] = [
     problems: [{ setting: 'config.layers.domain', message: 'has an empty layers/domain/python/ folder' }],
   },
   {
+    name: 'an invalid layer name, once, with the three places to rename it (not again for each function that lists it)',
+    change: (c) => {
+      c.layers.Common_Layer = c.layers.common;
+      delete c.layers.common;
+      for (const fn of Object.values(c.functions) as { layers: string[] }[])
+        fn.layers = fn.layers.map((l) => (l === 'common' ? 'Common_Layer' : l));
+    },
+    project: (root) => fs.renameSync(path.join(root, 'layers/common'), path.join(root, 'layers/Common_Layer')),
+    problems: [
+      {
+        setting: 'config.layers.Common_Layer (the layer name)',
+        message: 'is not a valid layer name: lower-case letters, digits and inner hyphens, starting with a letter',
+      },
+    ],
+  },
+  {
     name: 'folder under layers/ without a config entry',
     project: (root) => writeLayer(root, 'extra'),
     problems: [{ setting: 'config.layers.extra', message: 'is missing, but the folder layers/extra exists' }],
@@ -662,6 +678,18 @@ describe('parseConfig', () => {
 
   test.each(badConfigs)('rejects $name', (bad) => {
     expect(reportedProblems(bad)).toEqual(bad.problems);
+  });
+
+  test("tells an invalid layer name's fix: a valid name, and that its folder and the functions' lists are renamed too", () => {
+    const config = baseConfig();
+    config.layers['2Fast_JSON'] = config.layers.common;
+    const problems = configErrorOf(() => parseConfig(config, { projectRoot: FIXTURE_ROOT, today: TODAY })).problems;
+    expect(problems.map((p) => [p.setting, p.fix])).toEqual([
+      [
+        'config.layers.2Fast_JSON (the layer name)',
+        'rename it, e.g. to "fast-json", in three places: its key under config.layers, its folder layers/2Fast_JSON/, and every function\'s "layers" list that names it',
+      ],
+    ]);
   });
 
   test("tells a bad Node.js's fix: the versions every image in use offers, alive on the day", () => {

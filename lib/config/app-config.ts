@@ -80,7 +80,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): AppConfi
   const pipeline = parsePipeline(c, r.pipeline);
   const environments = parseEnvironments(c, r.environments);
   const layers = parseLayers(c, r.layers, options.projectRoot);
-  const functions = parseFunctions(c, r.functions, layers, options.projectRoot);
+  const functions = parseFunctions(c, r.functions, layers, options.projectRoot, declaredKeys(r.layers));
   if (options.services) unknownServiceStacks(c, options.services, r.functions);
   const nodejs = parseNodejs(c, (r.pipeline as Record<string, unknown> | undefined)?.nodejs, layers, today);
   const python = parsePipelinePython(c, layers);

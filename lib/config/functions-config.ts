@@ -50,7 +50,17 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-export function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], projectRoot: string): FunctionConfig[] {
+/**
+ * `config.functions`. `declaredLayers` are the names written under `config.layers`, valid or not: a function that
+ * lists a layer whose own declaration is wrong is not reported again.
+ */
+export function parseFunctions(
+  c: Checker,
+  raw: unknown,
+  layers: LayerConfig[],
+  projectRoot: string,
+  declaredLayers: readonly string[] = layers.map((l) => l.name),
+): FunctionConfig[] {
   const functions = c.object(raw, 'config.functions', 'add "functions": { "<name>": { "stack", "layers" } }');
   if (!functions) return [];
   if (Object.keys(functions).length === 0) {
@@ -114,6 +124,7 @@ export function parseFunctions(c: Checker, raw: unknown, layers: LayerConfig[], 
     }
     fnLayers.forEach((layerName, i) => {
       const layer = layerByName.get(layerName);
+      if (!layer && declaredLayers.includes(layerName)) return;
       if (!layer) {
         c.problem(
           `${at}.layers[${i}]`,

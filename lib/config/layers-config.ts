@@ -35,7 +35,7 @@ export function parseLayers(c: Checker, raw: unknown, projectRoot: string): Laye
   const out: LayerConfig[] = [];
   for (const [name, value] of Object.entries(layers)) {
     const at = `config.layers.${name}`;
-    const validName = c.name(name, `${at} (the layer name)`, 40);
+    const validName = layerName(c, name, at);
     const l = c.object(value, at, 'each layer is an object { "description", "runtimes", "architectures" }');
     if (!l) continue;
     const description = c.optionalString(l.description, `${at}.description`, `The ${name} layer`, 200);
@@ -98,4 +98,31 @@ export function layerFolderProblems(projectRoot: string, layer: string): Problem
     ];
   }
   return [];
+}
+
+/** The longest layer name: `<app>-<env>-<layer>` must fit Lambda's 140 characters with room for the others. */
+const MAX_LAYER_NAME = 40;
+
+/**
+ * A layer's name, which is also its folder's and what functions list: an invalid one is reported once, with the
+ * three places to rename it (the functions that list it are not reported again).
+ */
+function layerName(c: Checker, name: string, at: string): string | undefined {
+  if (/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) && name.length <= MAX_LAYER_NAME) return name;
+  const suggestion =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^[^a-z]+|-+$/g, '')
+      .slice(0, MAX_LAYER_NAME)
+      .replace(/-+$/, '') || 'shared';
+  c.problem(
+    `${at} (the layer name)`,
+    name,
+    name.length > MAX_LAYER_NAME
+      ? `is longer than ${MAX_LAYER_NAME} characters`
+      : 'is not a valid layer name: lower-case letters, digits and inner hyphens, starting with a letter',
+    `rename it, e.g. to "${suggestion}", in three places: its key under config.layers, its folder layers/${name}/, and every function's "layers" list that names it`,
+  );
+  return undefined;
 }
