@@ -7,6 +7,7 @@ import * as path from 'path';
 import { Annotations, App, AppProps, Validations } from 'aws-cdk-lib';
 import { DISABLE_CREATION_STACK_TRACES } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { NagWithFixes } from '../lib/policy/nag-fixes';
 import { CONFIG_CONTEXT_KEY, parseConfig, runtimeDeprecationWarnings } from '../lib/config/app-config';
 import { ConfigError } from '../lib/config/config-error';
 import { resolveLayerContents, STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-content/layer-source';
@@ -34,7 +35,7 @@ function leanTestSynth(): boolean {
 /** cdk-nag's AwsSolutions pack over the whole app at synth: a finding fails it. */
 function addNag(app: App): void {
   if (leanTestSynth()) return;
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new NagWithFixes(new AwsSolutionsChecks(app)));
 }
 
 /** Options of {@link createApp}. */

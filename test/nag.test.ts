@@ -8,7 +8,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { allTemplates, asCdkSynth, buildApp, errorOf, tempDir } from './helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { CDK_APP_MODE_CONTEXT } from 'aws-cdk-lib/cx-api';
+import { createApp } from '../bin/main';
+import { PROJECT_ROOT } from '../bin/project';
+import { NAG_FIXES, NagWithFixes } from '../lib/policy/nag-fixes';
+import type { Services } from '../lib/service';
+import { allTemplates, asCdkSynth, buildApp, cdkJsonContext, errorOf, FIXTURE_ROOT, tempDir } from './helpers';
 
 /** Rules whose findings name what they concern (`AwsSolutions-IAM5[Action::s3:*]`): acknowledged one finding at a time. */
 const GRANULAR_RULES = ['AwsSolutions-IAM4', 'AwsSolutions-IAM5'];
@@ -52,10 +62,39 @@ describe('cdk-nag AwsSolutions', () => {
   test('is registered once, on the app, so that `cdk synth` fails on a finding', () => {
     const { app } = asCdkSynth(() => buildApp());
     const plugins = (app as any)._validationPlugins as unknown[];
-    expect(plugins.filter((p) => p instanceof AwsSolutionsChecks)).toHaveLength(1);
+    expect(plugins.filter((p) => p instanceof NagWithFixes)).toHaveLength(1);
     for (const stage of app.node.findAll().filter((c): c is Stage => c instanceof Stage && c !== app)) {
-      expect((stage as any)._validationPlugins.filter((p: unknown) => p instanceof AwsSolutionsChecks)).toHaveLength(0);
+      expect((stage as any)._validationPlugins.filter((p: unknown) => p instanceof NagWithFixes)).toHaveLength(0);
     }
+  });
+
+  test("a service module's usual findings carry their one-line fix, as cdk synth prints them", () => {
+    const services: Services = {
+      orders: (ctx) => {
+        new sns.Topic(ctx.scope, 'Events');
+        new sqs.Queue(ctx.scope, 'Work', { encryption: sqs.QueueEncryption.SQS_MANAGED });
+        new dynamodb.Table(ctx.scope, 'Ledger', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+      },
+    };
+    const created = asCdkSynth(() =>
+      createApp({
+        context: { ...cdkJsonContext(), [CDK_APP_MODE_CONTEXT]: 'inmemory' },
+        projectRoot: FIXTURE_ROOT,
+        outdir: tempDir('nag-fixes-'),
+        services,
+      }),
+    );
+    const report = errorOf(() => created.app.synth());
+    for (const rule of ['AwsSolutions-SNS3', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4', 'AwsSolutions-DDB3']) {
+      expect(report).toContain(`Suggested fix: ${NAG_FIXES[rule]}`);
+    }
+    expect(report).toContain('Suggested fix: new sns.Topic(scope, id, { enforceSSL: true })');
+  });
+
+  test('docs/services.md lists every fix the findings carry', () => {
+    const doc = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'services.md'), 'utf8');
+    for (const [rule, fix] of Object.entries(NAG_FIXES))
+      expect(doc).toContain(`| \`${rule}\` | ${fix.replace(/\|/g, '\\|')} |`);
   });
 
   describe('acknowledgements', () => {

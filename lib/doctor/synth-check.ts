@@ -115,8 +115,9 @@ function synthFailure(check: string, error: unknown): Finding[] {
       // Not `instanceof Error`: errors of Node's own modules may come from another realm (jest's sandbox).
       message: `npx cdk synth fails: ${String((error as { message?: unknown })?.message ?? error)}`.trim(),
       fix:
-        'fix what it names (npx cdk synth shows where); for a cdk-nag finding, fix the resource, or acknowledge ' +
-        'that one finding id with a reason on the narrowest construct (lib/policy/nag-acknowledgements.ts)',
+        'fix what it names (npx cdk synth shows where); for a cdk-nag finding, apply its suggested fix (the usual ' +
+        'ones are in docs/services.md), or acknowledge that one finding id with a reason on the narrowest construct ' +
+        '(lib/policy/nag-acknowledgements.ts)',
     },
   ];
 }
