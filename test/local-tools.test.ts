@@ -47,6 +47,19 @@ describe('npm run invoke', () => {
     expect(resultOf(run.stdout).statusCode).toBe(422);
   });
 
+  test('an event file that is not JSON is named, with the line, the column and the fix, and no traceback', () => {
+    const dir = tempDir('caller-');
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{\n  "customer": "c",\n  "lines": [1, 2,]\n}\n');
+    const run = invoke(['price-order', 'broken.json'], { INIT_CWD: dir });
+    expect(run.status).toBe(2);
+    expect(run.stdout).not.toContain('statusCode');
+    expect(run.stderr).toContain(
+      `the event file ${path.join(dir, 'broken.json')} is not valid JSON: line 3, column 18: Expecting value.\n` +
+        'Fix the file (it holds the event the handler gets, one JSON value such as {}), or give another one.',
+    );
+    expect(run.stderr).not.toContain('Traceback');
+  });
+
   test('--http sends the payload 2.0 event of a request to one of its routes, with the body of a file', () => {
     const dir = tempDir('caller-');
     fs.writeFileSync(path.join(dir, 'order.json'), JSON.stringify({ lines: [{ price: '2.50' }, { price: '1.25' }] }));

@@ -201,15 +201,39 @@ def context_for(spec: Dict[str, Any]) -> LocalContext:
     return LocalContext(spec.get("name", "local"), spec.get("memorySize", 128), spec.get("timeoutSeconds", 3))
 
 
+class EventFileError(Exception):
+    """An event file that cannot be read as JSON: the message names the file, where, and the fix."""
+
+
+def read_event(path: str) -> Any:
+    """The event in a JSON file; EventFileError says what is wrong with it, where, and how to fix it."""
+    fix = "Fix the file (it holds the event the handler gets, one JSON value such as {}), or give another one."
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise EventFileError("the event file %s is not UTF-8 text: line %d, column %d: %s.\n%s"
+                             % (path, line, column, error.reason, fix)) from None
+    except json.JSONDecodeError as error:
+        raise EventFileError("the event file %s is not valid JSON: line %d, column %d: %s.\n%s"
+                             % (path, error.lineno, error.colno, error.msg, fix)) from None
+    except OSError as error:
+        raise EventFileError("the event file %s cannot be read: %s." % (path, error.strerror or error)) from None
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Invoke a function's handler locally with its layers.")
     parser.add_argument("event", nargs="?", help="a JSON file with the event (default: {})")
     args = parser.parse_args(argv)
     spec = load_spec()
-    event: Any = {}
-    if args.event:
-        with open(args.event, encoding="utf-8") as handle:
-            event = json.load(handle)
+    try:
+        event: Any = read_event(args.event) if args.event else {}
+    except EventFileError as error:
+        sys.stderr.write("\n%s\n\n" % error)
+        return 2
     os.environ.setdefault("AWS_LAMBDA_FUNCTION_NAME", spec.get("name", "local"))
     handler = load_handler(spec)
     result = handler(event, context_for(spec))

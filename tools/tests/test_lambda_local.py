@@ -1,8 +1,9 @@
-"""Tests of the local runner (tools/lambda_local.py): which folders a function runs with."""
+"""Tests of the local runner (tools/lambda_local.py): which folders a function runs with, and its event file."""
 
 import contextlib
 import importlib
 import io
+import json
 import os
 import sys
 import tempfile
@@ -124,6 +125,44 @@ class BuiltLayerTest(IsolatedTest):
         self.assertEqual(lambda_local.choose_layer_path(layer), (
             layer["sourcePython"], None, "its build targets Python 2.7 on %s, this is Python %s on %s"
             % (machine, version, machine)))
+
+
+class EventFileTest(IsolatedTest):
+    def main(self, event_file):
+        """Runs the runner's main as `npm run invoke` does; its exit code, stdout and stderr."""
+        os.environ[lambda_local.SPEC_VARIABLE] = json.dumps({"name": "f", "handler": "handler.handler", "layers": []})
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = lambda_local.main([event_file])
+        return code, stdout.getvalue(), stderr.getvalue()
+
+    def test_an_event_file_that_is_not_json_is_named_with_its_line_and_column_and_no_traceback(self):
+        path = write(os.path.join(self.dir, "events", "bad.json"), '{\n  "customer": "c",\n  "lines": [1, 2,]\n}\n')
+        code, stdout, stderr = self.main(path)
+        self.assertEqual((code, stdout), (2, ""))
+        self.assertEqual(stderr, (
+            "\nthe event file %s is not valid JSON: line 3, column 18: Expecting value.\n"
+            "Fix the file (it holds the event the handler gets, one JSON value such as {}), or give another one.\n\n"
+            % path))
+
+    def test_an_event_file_that_is_not_utf8_is_named_with_where(self):
+        path = os.path.join(self.dir, "latin1.json")
+        with open(path, "wb") as handle:
+            handle.write(b'{\n "name": "caf\xe9"}\n')
+        with self.assertRaisesRegex(lambda_local.EventFileError,
+                                    r"^the event file .*latin1\.json is not UTF-8 text: line 2, column 14: invalid continuation byte\."):
+            lambda_local.read_event(path)
+
+    def test_an_event_file_that_cannot_be_read(self):
+        code, _, stderr = self.main(os.path.join(self.dir, "missing.json"))
+        self.assertEqual(code, 2)
+        self.assertIn("missing.json cannot be read: No such file or directory.", stderr)
+
+    def test_an_event_file_may_start_with_a_byte_order_mark(self):
+        path = os.path.join(self.dir, "bom.json")
+        with open(path, "wb") as handle:
+            handle.write(b'\xef\xbb\xbf{"a": [1]}')
+        self.assertEqual(lambda_local.read_event(path), {"a": [1]})
 
 
 if __name__ == "__main__":
