@@ -3,6 +3,10 @@
  * `npm run test:python`: runs the Python tests beside the code they test (`layers/<layer>/tests`,
  * `lambda/<function>/tests`, `tools/tests`), each suite in its own interpreter with the folders Lambda would mount
  * for it, as `tools/lambda_local.py` lays them out. Prints a closing `python: N passed, N failed` line.
+ *
+ * A layer that is not built for this Python runs from its source, with the stand-ins of its third-party packages
+ * where this Python does not have the real ones; each suite's notes say which was used. `-- --standins` uses the
+ * stand-ins even where this Python has the real package: the tests as they run where it is not installed.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -10,7 +14,7 @@ import * as path from 'path';
 import { resolveLayerContents } from '../lib/layer-content/layer-source';
 import { localFunctionSpec, localLayerSpec } from '../lib/local/local-spec';
 import { functionCodeDir, layerSourceDir } from '../lib/config/project-layout';
-import { loadProjectConfig, PROJECT_ROOT, runTool } from './project';
+import { loadProjectConfig, PROJECT_ROOT, runTool, UsageError } from './project';
 
 interface Suite {
   readonly label: string;
@@ -18,19 +22,30 @@ interface Suite {
   readonly spec?: unknown;
 }
 
+const USAGE = 'usage: npm run test:python [-- --standins]';
+
 runTool(() => {
+  const args = process.argv.slice(2);
+  if (args.some((arg) => arg !== '--standins')) throw new UsageError(USAGE);
+  const preferStandins = args.includes('--standins');
   const config = loadProjectConfig();
   const contents = resolveLayerContents(config.layers, { projectRoot: PROJECT_ROOT });
   const suites: Suite[] = [
     ...contents.map((c) => ({
       label: `layer ${c.layer.name}`,
       dir: path.join(layerSourceDir(PROJECT_ROOT, c.layer.name), 'tests'),
-      spec: { name: c.layer.name, handler: '', environment: {}, layers: [localLayerSpec(PROJECT_ROOT, c)] },
+      spec: {
+        name: c.layer.name,
+        handler: '',
+        environment: {},
+        layers: [localLayerSpec(PROJECT_ROOT, c)],
+        preferStandins,
+      },
     })),
     ...config.functions.map((fn) => ({
       label: `function ${fn.name}`,
       dir: path.join(functionCodeDir(PROJECT_ROOT, fn.name), 'tests'),
-      spec: localFunctionSpec(PROJECT_ROOT, config.appName, fn, contents),
+      spec: { ...localFunctionSpec(PROJECT_ROOT, config.appName, fn, contents), preferStandins },
     })),
     { label: 'tools', dir: path.join(PROJECT_ROOT, 'tools', 'tests') },
   ];

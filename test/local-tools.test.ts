@@ -47,6 +47,19 @@ describe('npm run invoke', () => {
     expect(resultOf(run.stdout).statusCode).toBe(422);
   });
 
+  test('an event file that is not JSON is named, with the line, the column and the fix, and no traceback', () => {
+    const dir = tempDir('caller-');
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{\n  "customer": "c",\n  "lines": [1, 2,]\n}\n');
+    const run = invoke(['price-order', 'broken.json'], { INIT_CWD: dir });
+    expect(run.status).toBe(2);
+    expect(run.stdout).not.toContain('statusCode');
+    expect(run.stderr).toContain(
+      `the event file ${path.join(dir, 'broken.json')} is not valid JSON: line 3, column 18: Expecting value.\n` +
+        'Fix the file (it holds the event the handler gets, one JSON value such as {}), or give another one.',
+    );
+    expect(run.stderr).not.toContain('Traceback');
+  });
+
   test('--http sends the payload 2.0 event of a request to one of its routes, with the body of a file', () => {
     const dir = tempDir('caller-');
     fs.writeFileSync(path.join(dir, 'order.json'), JSON.stringify({ lines: [{ price: '2.50' }, { price: '1.25' }] }));
@@ -76,6 +89,65 @@ describe('npm run invoke', () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });
+
+describe('npm run test:python', () => {
+  /** The fixture with one Python test, of its common layer, that prints the file of the orjson it imports. */
+  const root = copyProjectWithTools();
+  fs.rmSync(path.join(root, 'lambda', 'price-order', 'tests'), { recursive: true });
+  fs.writeFileSync(
+    path.join(root, 'layers', 'common', 'tests', 'test_orjson_used.py'),
+    [
+      'import unittest',
+      'import lambda_local',
+      'lambda_local.activate(lambda_local.load_spec())',
+      'import orjson',
+      'class OrjsonTest(unittest.TestCase):',
+      '    def test_imports_orjson(self):',
+      '        print("imported orjson from " + orjson.__file__)',
+      '',
+    ].join('\n'),
+  );
+  const standin = path.join('layers', 'common', 'tests', 'standins', 'orjson.py');
+  /** Where `import orjson` finds it in this machine's Python, without the project's stand-ins: its folder, or none. */
+  const own = spawnSync(
+    process.env.PYTHON ?? 'python3',
+    ['-c', 'import orjson, os; print(os.path.dirname(os.path.dirname(orjson.__file__)))'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const ownPackages = own.status === 0 ? own.stdout.trim() : undefined;
+
+  test("uses this Python's own orjson where it has one, else the stand-in, and its note says which", () => {
+    const run = runEntryPoint(root, 'bin/test-python.ts');
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/python: \d+ passed, 0 failed/);
+    if (ownPackages) {
+      expect(run.stdout).toMatch(new RegExp(`; orjson: the real package, [^,]+, from ${escape(ownPackages)}\\b`));
+      expect(run.stdout).toContain(`imported orjson from ${path.join(ownPackages, 'orjson')}`);
+    } else {
+      expect(run.stdout).toContain(`; orjson: its stand-in, ${standin}`);
+      expect(run.stdout).toContain(`imported orjson from ${path.join(root, standin)}`);
+    }
+  });
+
+  test('-- --standins uses the stand-ins even where this Python has the real package', () => {
+    const run = runEntryPoint(root, 'bin/test-python.ts', ['--standins']);
+    expect(run.stdout).toMatch(/python: \d+ passed, 0 failed/);
+    expect(run.stdout).toContain(`; orjson: its stand-in, ${standin}`);
+    expect(run.stdout).toContain(`imported orjson from ${path.join(root, standin)}`);
+  });
+
+  test('anything else is a usage error', () => {
+    const run = runEntryPoint(root, 'bin/test-python.ts', ['--standin']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('usage: npm run test:python [-- --standins]');
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 describe('buildspecs/layer-build.yml', () => {
   const buildspec = parse(fs.readFileSync(LAYER_BUILDSPEC, 'utf8'));

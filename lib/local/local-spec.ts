@@ -32,6 +32,11 @@ export interface LocalFunctionSpec {
   readonly environment: Record<string, string>;
   /** In the order Lambda applies them. */
   readonly layers: readonly LocalLayerSpec[];
+  /**
+   * Put the stand-ins of unbuilt layers before this Python's own packages, as where those are not installed.
+   * @default false: a package this Python has wins over its stand-in
+   */
+  readonly preferStandins?: boolean;
 }
 
 /** The name of the environment functions see when run locally (`APP_ENVIRONMENT`). */

@@ -8,6 +8,7 @@ import sys
 import unittest
 import unittest.mock
 from contextlib import redirect_stdout
+from datetime import datetime, timezone
 
 import lambda_local
 
@@ -37,30 +38,83 @@ def http_event(method, path, body, encoded=False):
     return event
 
 
+def money(amount, currency="EUR"):
+    return {"amount": amount, "currency": currency}
+
+
+# An order whose second line has a unit price finer than a cent: the answer shows it rounded, as every amount.
+ORDER = {
+    "customer": "c-9",
+    "currency": "EUR",
+    "lines": [{"sku": "A", "quantity": 100, "unitPrice": "1.00"}, {"sku": "B", "quantity": 1, "unitPrice": "2.505"}],
+}
+# The priced order, as the answer and the orders table carry it: the order's own field names, every key sorted.
+PRICED = {
+    "customer": "c-9",
+    "lines": [
+        {"sku": "A", "quantity": 100, "unitPrice": money("1.00")},
+        {"sku": "B", "quantity": 1, "unitPrice": money("2.50")},
+    ],
+    "subtotal": money("102.50"),
+    "discount": money("10.00"),
+    "tax": money("18.50"),
+    "total": money("111.00"),
+}
+
+
+def compact(value):
+    """JSON text as lambda_kit writes it: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 class PriceOrderTest(unittest.TestCase):
     def test_prices_an_order_from_an_api_event(self):
-        body = {"customer": "c-9", "currency": "EUR", "lines": [{"sku": "A", "quantity": 100, "unitPrice": "1.00"}]}
-        result, logs = invoke({"body": json.dumps(body)})
-        self.assertEqual(result["statusCode"], 200)
-        priced = json.loads(result["body"])
-        self.assertEqual(priced["subtotal"], {"amount": "100.00", "currency": "EUR"})
-        self.assertEqual(priced["discount"], {"amount": "10.00", "currency": "EUR"})
-        self.assertEqual(priced["total"], {"amount": "108.00", "currency": "EUR"})
-        self.assertEqual(json.loads(logs)["message"], "order priced")
+        result, logs = invoke({"body": json.dumps(ORDER)})
+        body = json.loads(result["body"])
+        self.assertRegex(body.get("orderId", ""), r"^[0-9a-f-]{36}$")
+        expected = {"orderId": body["orderId"], **PRICED}
+        self.assertEqual(result, {
+            "statusCode": 200,
+            "headers": {"content-type": "application/json"},
+            "body": compact(expected),
+        })
+        log = {"level": "INFO", "message": "order priced", "orderId": body["orderId"], "customer": "c-9", "lines": 2,
+               "total": money("111.00"), "stored": False}
+        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            log["function"] = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        self.assertEqual(logs, compact(log) + "\n")
 
     def test_a_direct_invocation_is_priced_too(self):
         result, _ = invoke({"customer": "c", "currency": "JPY", "lines": [{"sku": "B", "quantity": 1, "unitPrice": 500}]})
-        self.assertEqual(json.loads(result["body"])["total"], {"amount": "600", "currency": "JPY"})
+        self.assertEqual(result["statusCode"], 200)
+        body = json.loads(result["body"])
+        self.assertEqual(body, {
+            "orderId": body.get("orderId"),
+            "customer": "c",
+            "lines": [{"sku": "B", "quantity": 1, "unitPrice": money("500", "JPY")}],
+            "subtotal": money("500", "JPY"),
+            "discount": money("0", "JPY"),
+            "tax": money("100", "JPY"),
+            "total": money("600", "JPY"),
+        })
 
     def test_an_invalid_order_gets_422_with_every_problem(self):
         result, logs = invoke({"body": json.dumps({"currency": "EUR", "lines": []})})
-        self.assertEqual(result["statusCode"], 422)
-        self.assertEqual(len(json.loads(result["body"])["problems"]), 2)
+        problems = ["customer: give the customer id as a non-empty string",
+                    "lines: give at least one line {sku, quantity, unitPrice}"]
+        self.assertEqual(result, {
+            "statusCode": 422,
+            "headers": {"content-type": "application/json"},
+            "body": compact({"error": "the order is not valid", "problems": problems}),
+        })
         self.assertEqual(json.loads(logs)["level"], "WARNING")
+        self.assertEqual(json.loads(logs)["problems"], problems)
 
     def test_a_body_that_is_not_json_gets_400(self):
         result, _ = invoke({"body": "{"})
         self.assertEqual(result["statusCode"], 400)
+        # The rest of the message is the JSON parser's own, orjson's or its stand-in's.
+        self.assertRegex(json.loads(result["body"])["error"], r"^the body is not JSON: .")
 
     def test_prices_an_order_posted_through_the_http_api(self):
         # POST /orders as API Gateway's HTTP API sends it (payload format 2.0), the body base64-encoded.
@@ -70,25 +124,42 @@ class PriceOrderTest(unittest.TestCase):
         self.assertEqual(result["statusCode"], 200)
         self.assertEqual(result["headers"]["content-type"], "application/json")
         priced = json.loads(result["body"])
-        self.assertEqual(priced["total"], {"amount": "12.00", "currency": "EUR"})
         self.assertRegex(priced["orderId"], r"^[0-9a-f-]{36}$")
+        self.assertEqual(priced, {
+            "orderId": priced["orderId"],
+            "customer": "c-7",
+            "lines": [{"sku": "A", "quantity": 1, "unitPrice": money("10.00")}],
+            "subtotal": money("10.00"),
+            "discount": money("0.00"),
+            "tax": money("2.00"),
+            "total": money("12.00"),
+        })
 
     def test_a_post_without_a_body_gets_400(self):
         result, _ = invoke(http_event("POST", "/orders", None))
         self.assertEqual(result["statusCode"], 400)
+        self.assertEqual(json.loads(result["body"]), {"error": "the request has no body"})
 
     def test_keeps_the_priced_order_in_the_orders_table(self):
         table = unittest.mock.Mock()
         module = sys.modules[handler.__module__]
+        before = datetime.now(timezone.utc)
         with unittest.mock.patch.dict(os.environ, {"ORDERS_TABLE": "orders-table"}), \
                 unittest.mock.patch.object(module, "_table", table):
-            result, logs = invoke(http_event("POST", "/orders", json.dumps(
-                {"customer": "c-1", "currency": "EUR", "lines": [{"sku": "A", "quantity": 2, "unitPrice": "1.00"}]})))
+            result, logs = invoke(http_event("POST", "/orders", json.dumps(ORDER)))
+        after = datetime.now(timezone.utc)
+        self.assertEqual(table.put_item.call_count, 1)
         item = table.put_item.call_args.kwargs["Item"]
         body = json.loads(result["body"])
-        self.assertEqual(item["orderId"], body["orderId"])
-        self.assertEqual(item["customer"], "c-1")
-        self.assertEqual(json.loads(item["order"])["total"], body["total"])
+        self.assertEqual(body, {"orderId": body["orderId"], **PRICED})
+        priced_at = datetime.fromisoformat(item.get("pricedAt", ""))
+        self.assertTrue(before <= priced_at <= after, item)
+        self.assertEqual(item, {
+            "orderId": body["orderId"],
+            "customer": "c-9",
+            "pricedAt": item["pricedAt"],
+            "order": compact(PRICED),
+        })
         self.assertTrue(json.loads(logs)["stored"])
 
     def test_keeps_nothing_where_there_is_no_table(self):

@@ -5,6 +5,7 @@ A single top-level module that sits beside the third-party packages of this laye
 """
 
 import base64
+import dataclasses
 import os
 import sys
 from typing import Any, Dict, Mapping, Optional
@@ -19,8 +20,14 @@ class BadRequest(Exception):
 
 
 def dumps(value: Any) -> str:
-    """JSON text with sorted keys, so logs and responses are stable."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_default).decode("utf-8")
+    """JSON text with sorted keys, so logs and responses are stable.
+
+    An object with a ``to_json()`` is written as what it returns, a dataclass too: orjson writes dataclasses itself
+    (every field, by its Python name, in the order of the class, unsorted, never calling ``default``), so
+    OPT_PASSTHROUGH_DATACLASS hands them to ``_default`` like any other object.
+    """
+    option = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
+    return orjson.dumps(value, option=option, default=_default).decode("utf-8")
 
 
 def loads(text: Any) -> Any:
@@ -28,10 +35,13 @@ def loads(text: Any) -> Any:
 
 
 def _default(value: Any) -> Any:
-    # Decimal, dataclasses with a to_json() and anything else with a stable text form.
+    """What orjson cannot write itself: an object's to_json(), a dataclass's fields, else its text (a Decimal's)."""
     to_json = getattr(value, "to_json", None)
     if callable(to_json):
         return to_json()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # One level only: each field is written by these same rules, so a field's own to_json() is honoured.
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
     return str(value)
 
 
