@@ -42,11 +42,11 @@ def money(amount, currency="EUR"):
     return {"amount": amount, "currency": currency}
 
 
-# An order whose second line has a unit price finer than a cent: the answer shows it rounded, as every amount.
+# An order of two lines, the first large enough for a volume discount.
 ORDER = {
     "customer": "c-9",
     "currency": "EUR",
-    "lines": [{"sku": "A", "quantity": 100, "unitPrice": "1.00"}, {"sku": "B", "quantity": 1, "unitPrice": "2.505"}],
+    "lines": [{"sku": "A", "quantity": 100, "unitPrice": "1.00"}, {"sku": "B", "quantity": 1, "unitPrice": "2.50"}],
 }
 # The priced order, as the answer and the orders table carry it: the order's own field names, every key sorted.
 PRICED = {
@@ -109,6 +109,14 @@ class PriceOrderTest(unittest.TestCase):
         })
         self.assertEqual(json.loads(logs)["level"], "WARNING")
         self.assertEqual(json.loads(logs)["problems"], problems)
+
+    def test_a_unit_price_finer_than_the_currency_is_refused_not_shown_rounded_and_summed_exact(self):
+        order = {**ORDER, "lines": [{"sku": "B", "quantity": 2, "unitPrice": "2.505"}]}
+        result, _ = invoke({"body": json.dumps(order)})
+        self.assertEqual(result["statusCode"], 422)
+        self.assertEqual(json.loads(result["body"])["problems"], [
+            "lines[0].unitPrice: 2.505 has more than the 2 decimal places EUR has; give the price in EUR's smallest unit",
+        ])
 
     def test_a_body_that_is_not_json_gets_400(self):
         result, _ = invoke({"body": "{"})

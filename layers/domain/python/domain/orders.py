@@ -63,6 +63,14 @@ def parse_order(data: Mapping[str, Any]) -> Order:
                 price = Money.of(raw.get("unitPrice"), currency)
                 if price.amount < 0:
                     problems.append(f"{where}.unitPrice: must not be negative")
+                elif price.amount != price.rounded().amount:
+                    # A price finer than the currency's smallest unit would be shown rounded but summed exact.
+                    digits = CURRENCIES[currency]
+                    problems.append(
+                        f"{where}.unitPrice: {raw.get('unitPrice')} has more than the {digits} decimal places "
+                        f"{currency} has; give the price in {currency}'s smallest unit"
+                    )
+                    price = None
             except ValueError as error:
                 problems.append(f"{where}.unitPrice: {error}")
         if isinstance(sku, str) and sku.strip() and isinstance(quantity, int) and price is not None:
