@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { bootstrapCommand, deployedStacks } from '../bin/bootstrap-policy';
 import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../lib/config/environments-config';
 import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
@@ -61,6 +63,23 @@ describe('config.permissionsBoundary', () => {
   });
 });
 
+/** A dated copy of the CloudFormation resource types' ARN services (see the fixture's "source"). */
+const spec = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'cfn-resource-spec.json'), 'utf8')) as {
+  arnServicesByNamespace: Record<string, string[]>;
+};
+
+describe('SERVICE_PREFIXES', () => {
+  // A dated copy of the CloudFormation resource types' ARN templates (test/fixtures/cfn-resource-spec.json): the
+  // service segment of a type's ARN is the IAM prefix of its actions.
+
+  test.each(Object.entries(SERVICE_PREFIXES))(
+    "maps AWS::%s:: to %s, the service of that namespace's resource ARNs",
+    (namespace, prefix) => {
+      expect(spec.arnServicesByNamespace[namespace]).toEqual([prefix]);
+    },
+  );
+});
+
 describe('the execution policy derived from the stacks', () => {
   test('one per environment account, covering each of its regions, none for the pipeline account', () => {
     const accounts = [...new Set(stacks.map((s) => s.account))].sort();
@@ -79,7 +98,7 @@ describe('the execution policy derived from the stacks', () => {
       for (const stack of mine)
         for (const r of Object.values<any>(stack.template.Resources ?? {})) {
           const service = /^AWS::(\w+)::/.exec(r.Type)![1];
-          if (!['CDK', 'IAM', 'SSM'].includes(service)) expected.add(`${SERVICE_PREFIXES[service]}:*`);
+          if (!['CDK', 'IAM', 'SSM'].includes(service)) expected.add(`${spec.arnServicesByNamespace[service][0]}:*`);
         }
       expect(expected.size).toBeGreaterThan(0);
       expect(statement(policy, 'ServicesTheStacksUse')).toEqual({
