@@ -2,7 +2,7 @@
  * The project's benchmark: figures measured side by side in one run, medians of N runs, and the ratios that have
  * targets. Prints a table and writes the same as JSON to `.bench/results.json`.
  *
- *   npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--skip-deploy]
+ *   npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--skip-deploy] [--write-docs]
  *                    [--baseline-assembly <cdk.out of another version>]
  *                    [--baseline-tests <checkout of another version, its packages installed>] [--test-runs N]
  *
@@ -18,12 +18,14 @@
  *
  * 6. The deploy suite (`npm run test:deploy`) against the local AWS emulator, against its target of 5 minutes.
  *
- * It is a report: it exits 0 even when a target is missed, and says MISSED on that row.
+ * It is a report: it exits 0 even when a target is missed, and says MISSED on that row. With `--write-docs` it also
+ * writes the table into docs/performance.md, with the date and machine (the only way figures get there).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { benchDeploySuite } from './deploy-suite-bench';
+import { writeFigures } from './docs-figures';
 import { benchLayerBuilder } from './layer-builder-bench';
 import { parseOptions } from './options';
 import { benchPipeline } from './pipeline-shape';
@@ -35,6 +37,7 @@ import { benchSynthVersusEmpty } from './synth-versus-empty';
 import { benchTests } from './test-suite';
 
 const RESULTS_FILE = path.join(PROJECT_ROOT, '.bench', 'results.json');
+const PERFORMANCE_DOC = path.join(PROJECT_ROOT, 'docs', 'performance.md');
 
 /** Runs one section; a failure becomes a failed row instead of ending the benchmark. */
 async function section(name: string, rows: Row[], fn: () => Row[] | Promise<Row[]>): Promise<void> {
@@ -81,6 +84,10 @@ async function main(): Promise<void> {
   writeJson(RESULTS_FILE, results);
   process.stdout.write(table(results));
   process.stdout.write(`Results written to ${path.relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}\n`);
+  if (options.writeDocs) {
+    writeFigures(PERFORMANCE_DOC, results);
+    process.stdout.write(`Figures written to ${path.relative(process.cwd(), PERFORMANCE_DOC)}\n`);
+  }
 }
 
 main().catch((error: unknown) => {

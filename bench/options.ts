@@ -13,6 +13,8 @@ export interface Options {
   readonly baselineTests?: string;
   /** How many times each suite runs when compared with a baseline. */
   readonly testRuns: number;
+  /** Write the figures into docs/performance.md (its figures section). */
+  readonly writeDocs: boolean;
 }
 
 /** A value must be at most (`<=`) or below (`<`) the limit. */
@@ -24,12 +26,14 @@ export function parseOptions(argv: readonly string[]): Options {
     skipTests: false,
     skipDeploy: false,
     testRuns: 1,
+    writeDocs: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--skip-init') options.skipInit = true;
     else if (arg === '--skip-tests') options.skipTests = true;
     else if (arg === '--skip-deploy') options.skipDeploy = true;
+    else if (arg === '--write-docs') options.writeDocs = true;
     else if (arg === '--runs' || arg.startsWith('--runs=') || arg === '--test-runs') {
       const name = arg.startsWith('--runs') ? '--runs' : '--test-runs';
       const raw = arg === name ? argv[++i] : arg.slice(`${name}=`.length);
@@ -56,7 +60,7 @@ export function parseOptions(argv: readonly string[]): Options {
 
 function usage(message: string): never {
   process.stderr.write(
-    `bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--skip-deploy] [--baseline-assembly DIR] [--baseline-tests DIR] [--test-runs N]\n`,
+    `bench: ${message}\nUsage: npm run bench -- [--runs N] [--skip-init] [--skip-tests] [--skip-deploy] [--write-docs] [--baseline-assembly DIR] [--baseline-tests DIR] [--test-runs N]\n`,
   );
   process.exit(2);
 }

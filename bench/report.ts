@@ -15,19 +15,19 @@ export function machine(): Machine {
   };
 }
 
-function formatValue(row: Row): string {
+export function formatValue(row: Row): string {
   if (row.value === undefined) return '-';
   const digits =
     row.unit === 'x' ? 3 : row.unit === 's' ? (row.value < 1 ? 3 : 1) : Number.isInteger(row.value) ? 0 : 1;
   return `${row.value.toFixed(digits)}${row.unit === 'x' ? 'x' : ` ${row.unit}`}`;
 }
 
-function formatTarget(row: Row): string {
+export function formatTarget(row: Row): string {
   if (!row.target) return '-';
   return `${row.target.op === '<=' ? '≤' : '<'} ${row.target.limit}${row.unit === 'x' ? 'x' : ` ${row.unit}`}`;
 }
 
-function formatStatus(row: Row): string {
+export function formatStatus(row: Row): string {
   return row.status === 'info' ? '' : row.status;
 }
 

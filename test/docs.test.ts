@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PROJECT_ROOT } from '../bin/project';
+import { readFigures, renderFigures } from '../bench/docs-figures';
 
 const pages = [
   'README.md',
@@ -74,4 +75,35 @@ describe('the README and docs/', () => {
     expect(anchors('README.md').has('first-deploy')).toBe(true);
     expect(anchors('README.md').has('no-such-heading')).toBe(false);
   });
+});
+
+describe('figures in the documentation', () => {
+  const performance = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'performance.md'), 'utf8');
+
+  test('docs/performance.md carries the table npm run bench -- --write-docs renders from the results it embeds', () => {
+    const figures = readFigures(performance);
+    expect(figures).toBeDefined();
+    expect(figures!.section).toBe(renderFigures(figures!.results));
+    expect(figures!.section).toContain(`Measured by \`npm run bench\` on ${figures!.results.date.slice(0, 10)}:`);
+  });
+
+  test('a hand edit of the table is found', () => {
+    const figures = readFigures(performance)!;
+    const edited = readFigures(performance.replace(/\| (\d+\.\d) s \|/, '| 1.0 s |'))!;
+    expect(edited.section).not.toBe(renderFigures(edited.results));
+    expect(figures.section).toBe(renderFigures(figures.results));
+  });
+
+  test.each(pages.filter((p) => p !== 'docs/performance.md'))(
+    '%s states no measured time or ratio without the date it was measured on (the bench writes the rest)',
+    (page) => {
+      const text = fs.readFileSync(path.join(PROJECT_ROOT, page), 'utf8');
+      // A measurement is a decimal duration or ratio ("97.3 s", "0.44x"); settings are whole numbers ("10 s").
+      const undated = text
+        .split(/\n\s*\n/)
+        .filter((paragraph) => /\b\d+\.\d+ ?(s|x|min)\b/.test(paragraph) && !/\b20\d\d-\d\d-\d\d\b/.test(paragraph))
+        .map((paragraph) => paragraph.slice(0, 120));
+      expect(undated).toEqual([]);
+    },
+  );
 });
