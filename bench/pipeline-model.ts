@@ -27,7 +27,7 @@ export interface ActionCosts {
   readonly synth: number;
   /** Self-mutation: installing the pinned CLI, then a `cdk deploy` of the pipeline stack with no change. */
   readonly selfMutation: number;
-  /** Asset publishing: installing cdk-assets, then uploading the layer and function zips to each account. */
+  /** Asset publishing: installing the pinned CDK CLI, then uploading the layer and function zips to each account. */
   readonly assets: number;
   /** The smoke test: assuming roles, one invocation per function and the SSM reads (one to two minutes). */
   readonly smokeTest: number;

@@ -5,6 +5,7 @@ import { CodeBuildStep, IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import { EnvironmentPlaceholders } from 'aws-cdk-lib/cx-api';
 import type { EnvironmentConfig } from '../lib/config/environments-config';
 import { pascalCase } from '../lib/config/naming';
+import { installCdkCli } from './cdk-cli';
 
 /** The variables the step exports for the approval that follows it. */
 export const REVIEW_VARIABLES = { link: 'REVIEW_LINK', summary: 'REVIEW_SUMMARY' } as const;
@@ -66,7 +67,7 @@ export class ChangeReviewStep extends CodeBuildStep {
     const lookupRoles = [...new Set(stacks.map(lookupRoleArn))].sort();
     super(id, {
       input: props.input,
-      installCommands: [`npm install -g aws-cdk@${props.cliVersion}`],
+      installCommands: [installCdkCli(props.cliVersion)],
       commands: changeReviewCommands(environmentStacksSelector(props.environment, props.stages)),
       rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: lookupRoles })],
       buildEnvironment: {

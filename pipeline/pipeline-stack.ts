@@ -12,6 +12,7 @@ import { pascalCase, smokeTestRunnerRoleName } from '../lib/config/naming';
 import type { Architecture } from '../lib/config/runtimes';
 import type { Services } from '../lib/service';
 import { AccessLogsBucket } from './access-logs';
+import { publishAssetsWithPinnedCli } from './asset-publishing';
 import { PipelineNotifications } from './notifications';
 import { ChangeReviewStep } from './change-review-step';
 import { createEnvironmentStages, EnvironmentStages } from './environment-stages';
@@ -65,7 +66,7 @@ export interface PipelineStackProps extends StackProps {
 /**
  * The stack deployed once by hand (`cdk deploy PipelineStack`); from then on every push runs the pipeline, which
  * updates itself first. Source -> layer builds on Amazon Linux -> synth with the built layers -> self-mutation ->
- * assets -> for each environment: [approval], layers wave, function wave(s).
+ * assets (published by the pinned CDK CLI) -> for each environment: [approval], layers wave, function wave(s).
  */
 export class PipelineStack extends Stack {
   readonly pipeline: CodePipeline;
@@ -94,6 +95,10 @@ export class PipelineStack extends Stack {
     }
 
     const synth = new SynthStep('Synth', { input: source, architecture, layerBuilds, python: config.pipeline.python });
+    // Every CodeBuild step, self-mutation and asset publishing included, runs a supported Node.js.
+    const partialBuildSpec = codebuild.BuildSpec.fromObject({
+      phases: { install: { 'runtime-versions': { nodejs: config.pipeline.nodejs } } },
+    });
     this.pipeline = new CodePipeline(this, 'Pipeline', {
       pipelineName: `${config.appName}-pipeline`,
       pipelineType: codepipeline.PipelineType.V2,
@@ -107,10 +112,7 @@ export class PipelineStack extends Stack {
       // Self-mutation, asset publishing and any step without its own settings: Amazon Linux 2023 like the rest,
       // the smallest compute (they run the CDK CLI), and a timeout that ends a hung build well before CodeBuild's hour.
       codeBuildDefaults: {
-        // Every CodeBuild step, self-mutation and asset publishing included, runs a supported Node.js.
-        partialBuildSpec: codebuild.BuildSpec.fromObject({
-          phases: { install: { 'runtime-versions': { nodejs: config.pipeline.nodejs } } },
-        }),
+        partialBuildSpec,
         buildEnvironment: {
           buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
           computeType: codebuild.ComputeType.SMALL,
@@ -145,6 +147,11 @@ export class PipelineStack extends Stack {
       }
     }
     this.pipeline.buildPipeline();
+    publishAssetsWithPinnedCli(this.pipeline, {
+      cliVersion: props.cliVersion,
+      environments: this.environments,
+      partialBuildSpec,
+    });
     skipPushesOf(this.pipeline, config.pipeline.source);
     if (config.pipeline.notifications) {
       new PipelineNotifications(this, 'Notifications', {

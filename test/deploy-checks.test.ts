@@ -3,6 +3,8 @@
  * on what the APIs would answer for it.
  */
 import {
+  assetObjectProblems,
+  ExpectedAssetObject,
   ExpectedFunction,
   ExpectedLayer,
   functionProblems,
@@ -152,6 +154,55 @@ describe('the deploy checks', () => {
     ]);
     expect(layerProblems(layers, [], place)).toEqual([
       'layer orders-dev-common: no version published (ListLayerVersions is empty)',
+    ]);
+  });
+});
+
+describe('the check of published assets', () => {
+  const bucket = 'cdk-hnb659fds-assets-222222222222-eu-west-1';
+  const expected: ExpectedAssetObject[] = [
+    {
+      bucket,
+      key: 'aaaa.zip',
+      displayName: 'Common/Version/Code',
+      files: ['python/common/__init__.py', 'python/x.py'],
+    },
+    { bucket, key: 'bbbb.json', displayName: 'SharedLayers Template', size: 1200 },
+  ];
+  const seen = (objects: Record<string, { size: number; zipFiles?: string[] }>) =>
+    new Map([[bucket, new Map(Object.entries(objects))]]);
+
+  test("passes when every object is under its key, a zip holding its folder's files in any order", () => {
+    expect(
+      assetObjectProblems(
+        expected,
+        seen({
+          'aaaa.zip': { size: 300, zipFiles: ['python/x.py', 'python/common/__init__.py'] },
+          'bbbb.json': { size: 1200 },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  test('an object missing, a zip with other files, a file of another size, code that is no zip', () => {
+    expect(assetObjectProblems(expected, seen({ 'bbbb.json': { size: 1199 } }))).toEqual([
+      `s3://${bucket}/aaaa.zip (Common/Version/Code): not in the bucket`,
+      `s3://${bucket}/bbbb.json (SharedLayers Template): 1199 bytes (expected 1200)`,
+    ]);
+    expect(
+      assetObjectProblems(
+        expected.slice(0, 1),
+        seen({ 'aaaa.zip': { size: 300, zipFiles: ['python/common/__init__.py', 'python/y.py'] } }),
+      ),
+    ).toEqual([
+      `s3://${bucket}/aaaa.zip (Common/Version/Code): the zip lacks [python/x.py] and has besides [python/y.py]`,
+    ]);
+    expect(assetObjectProblems(expected.slice(0, 1), seen({ 'aaaa.zip': { size: 3 } }))).toEqual([
+      `s3://${bucket}/aaaa.zip (Common/Version/Code): not a zip (3 bytes)`,
+    ]);
+    expect(assetObjectProblems(expected, new Map())).toEqual([
+      `s3://${bucket}/aaaa.zip (Common/Version/Code): not in the bucket`,
+      `s3://${bucket}/bbbb.json (SharedLayers Template): not in the bucket`,
     ]);
   });
 });

@@ -167,6 +167,56 @@ export function functionProblems(
   return problems;
 }
 
+/** A file asset the cloud assembly names for an environment: where it must land, and what it holds. */
+export interface ExpectedAssetObject {
+  readonly bucket: string;
+  readonly key: string;
+  /** The asset's name in the manifest (`Common/Version/Code`, a stack's template). */
+  readonly displayName: string;
+  /** A zipped folder: its files, relative, with `/`. */
+  readonly files?: readonly string[];
+  /** A file as it is (a template): its size in bytes. */
+  readonly size?: number;
+}
+
+/** An object of a bucket, as read back: its size, and for a zip the files it holds. */
+export interface ObjectSeen {
+  readonly size: number;
+  readonly zipFiles?: readonly string[];
+}
+
+/**
+ * Problems of an environment's published assets: every object the assembly names is in its bucket under its key, a
+ * zipped folder holds exactly the folder's files, a file has its size.
+ */
+export function assetObjectProblems(
+  expected: readonly ExpectedAssetObject[],
+  seen: ReadonlyMap<string, ReadonlyMap<string, ObjectSeen>>,
+): string[] {
+  const problems: string[] = [];
+  for (const asset of expected) {
+    const label = `s3://${asset.bucket}/${asset.key} (${asset.displayName})`;
+    const object = seen.get(asset.bucket)?.get(asset.key);
+    if (!object) {
+      problems.push(`${label}: not in the bucket`);
+      continue;
+    }
+    if (asset.files) {
+      const have = [...(object.zipFiles ?? [])].sort();
+      const want = [...asset.files].sort();
+      if (object.zipFiles === undefined) problems.push(`${label}: not a zip (${object.size} bytes)`);
+      else if (have.join('\n') !== want.join('\n')) {
+        const missing = want.filter((f) => !have.includes(f));
+        const extra = have.filter((f) => !want.includes(f));
+        problems.push(`${label}: the zip lacks [${missing.join(', ')}] and has besides [${extra.join(', ')}]`);
+      }
+    } else if (asset.size !== undefined && object.size !== asset.size) {
+      problems.push(`${label}: ${object.size} bytes (expected ${asset.size})`);
+    }
+  }
+  return problems;
+}
+
 /** The ARN of a version of a layer of the environment's own account and region. */
 export function layerVersionArn(place: Place, layerName: string, version: number): string {
   return `arn:${place.partition}:lambda:${place.region}:${place.account}:layer:${layerName}:${version}`;

@@ -18,7 +18,7 @@ import { fromIni } from '@aws-sdk/credential-providers';
 import { loadProjectConfig } from '../../bin/project';
 import { CDK_EXAMPLE_PERMISSIONS_BOUNDARY } from '../../lib/config/environments-config';
 import { copyOfProject, NotRun, Result, Run, ScenarioFailure } from './run';
-import { SCENARIOS, State } from './scenarios';
+import { FOUNDATIONS, SCENARIOS, State } from './scenarios';
 import { accountTarget, EmulatorUnavailable, startEmulator, Target } from './target';
 
 const USAGE = 'usage: npm run test:deploy [-- --profile <profile of a sandbox account>]';
@@ -119,7 +119,7 @@ async function main(): Promise<number> {
         notExercised: run.notes.slice(notesBefore),
         seconds: (Date.now() - t0) / 1000,
       });
-      if (outcome === 'failed' && i < 3) break; // later scenarios build on the sandbox
+      if (outcome === 'failed' && FOUNDATIONS.has(scenario)) break; // later scenarios build on it
     }
   } finally {
     await target.stop();

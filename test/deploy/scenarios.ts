@@ -8,6 +8,7 @@ import { loadProjectConfig } from '../../bin/project';
 import { BOOTSTRAP_QUALIFIER, pascalCase } from '../../lib/config/naming';
 import { functionExists, parametersUnder, readFunctions, readLayers, stacksNamed } from './checks';
 import { environmentExpectations, Expectations, sandboxExpectations } from './expectations';
+import { pipelineAssets } from './pipeline-assets';
 import { boundaryArnAt, checkDeployed, NotRun, Run, SANDBOX, ScenarioFailure, tail } from './run';
 
 async function bootstrap(run: Run): Promise<void> {
@@ -300,6 +301,11 @@ async function destroy(run: Run, state: State): Promise<void> {
   run.check('npm run sandbox -- destroy: no stack, parameter, layer version or function of the sandbox is left', left);
 }
 
+type Scenario = (run: Run, state: State) => Promise<void>;
+
+/** The scenarios the others build on: when one fails, the run stops there. */
+export const FOUNDATIONS: ReadonlySet<Scenario> = new Set([bootstrap, sandboxDeploy, smoke]);
+
 /** What the scenarios hand on: the sandbox as last deployed and read back. */
 export interface State {
   sandbox?: {
@@ -309,8 +315,10 @@ export interface State {
   };
 }
 
-export const SCENARIOS: readonly [string, (run: Run, state: State) => Promise<void>][] = [
+export const SCENARIOS: readonly [string, Scenario][] = [
   ['bootstrap as README: First deploy does', bootstrap],
+  // Before any deploy has put an asset into a bootstrap bucket: what arrives there is the asset step's.
+  ["the pipeline's asset publishing, as synthesized into its buildspec", pipelineAssets],
   ['npm run sandbox -- deploy', sandboxDeploy],
   ['npm run smoke -- --sandbox', smoke],
   ["a layer's code changes, then the same deploy again", layerChange],
