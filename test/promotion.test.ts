@@ -8,9 +8,10 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { CodePipeline, CodePipelineSource, ShellStep } from 'aws-cdk-lib/pipelines';
 import { applyPromotionGates } from '../pipeline/stage-conditions';
-import { buildApp, errorOf } from './helpers';
+import { buildApp, errorOf, tempDir } from './helpers';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'promotion', 'environments.json');
 const environments = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')).environments;
@@ -128,6 +129,34 @@ describe('three environments across two accounts', () => {
         Region: expect.any(String),
       });
     }
+  });
+
+  test("are in CloudFormation's shape: the CloudFormation spec's own model of the pipeline reads every key back", () => {
+    // cloudformation-include parses a template with the L1 classes generated from the CloudFormation spec: a key it
+    // does not know would be kept as a raw override instead of a property.
+    const file = path.join(tempDir('gates-'), 'pipeline.json');
+    const literal = (v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k === 'Ref' || k.startsWith('Fn::'))
+        ? 'token'
+        : v;
+    const resource = { Type: 'AWS::CodePipeline::Pipeline', Properties: pipeline.Properties };
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ Resources: { Pipeline: resource } }, (_, v) => literal(v)),
+    );
+    const included = new CfnInclude(new Stack(new App(), 'Included'), 'Template', { templateFile: file });
+    const cfn = included.getResource('Pipeline') as codepipeline.CfnPipeline;
+    expect((cfn as any).rawOverrides).toEqual({});
+    const parsed = (name: string) => (cfn.stages as any[]).find((s) => s.name === name);
+    expect(parsed('Dev-Health').onSuccess.conditions[0].rules[0]).toEqual({
+      name: 'Dev-BakeForStaging',
+      ruleTypeId: { category: 'Rule', owner: 'AWS', provider: 'CloudWatchAlarm', version: '1' },
+      configuration: { AlarmName: 'orders-dev-health', AlarmStates: 'ALARM', WaitTime: '15' },
+      roleArn: 'arn:aws:iam::222222222222:role/orders-dev-alarm-reader',
+      region: 'eu-west-1',
+    });
+    expect(parsed('Prod-Approval').beforeEntry.conditions[0].result).toBe('FAIL');
+    expect(parsed('Prod-Layers').onFailure).toEqual({ result: 'ROLLBACK' });
   });
 
   test("let the pipeline's role assume the alarm readers of dev, staging and prod, and no other", () => {
