@@ -81,6 +81,10 @@ interface Action {
 interface Stage {
   readonly Name: string;
   readonly Actions: readonly Action[];
+  /** The stage's exit condition: a bake time is its CloudWatchAlarm rules' `WaitTime`, in minutes. */
+  readonly OnSuccess?: {
+    readonly Conditions?: readonly { readonly Rules?: readonly { readonly Configuration?: { WaitTime?: string } }[] }[];
+  };
 }
 
 /** One pipeline stage's place on the critical path. */
@@ -125,14 +129,23 @@ export function modelPipeline(assemblyDir: string, costs: ActionCosts = DEFAULT_
       }
       if (actions.some((a) => a.ActionTypeId.Provider === 'CloudFormation')) deployed = true;
     }
+    clock += bakeSeconds(stage);
     times.push({ stage: stage.Name, secondsFromPush: clock, sequentialCodeBuildHosts: hosts });
   }
   const minutesToEnvironment = new Map<string, number>();
   for (const time of times) {
-    const environment = /^([A-Za-z0-9]+)-(Layers|Functions)/.exec(time.stage)?.[1];
+    const environment = /^([A-Za-z0-9]+)-(Layers|Functions|Health)/.exec(time.stage)?.[1];
     if (environment) minutesToEnvironment.set(environment, time.secondsFromPush / 60);
   }
   return { stages: times, codeBuildBeforeFirstDeploy: beforeDeploy, minutesToEnvironment };
+}
+
+/** How long a stage's exit condition waits before the next stage: the longest `WaitTime` of its rules (a bake). */
+function bakeSeconds(stage: Stage): number {
+  const waits = (stage.OnSuccess?.Conditions ?? [])
+    .flatMap((c) => c.Rules ?? [])
+    .map((r) => Number(r.Configuration?.WaitTime ?? 0) * 60);
+  return Math.max(0, ...waits);
 }
 
 function actionSeconds(action: Action, costs: ActionCosts, templates: ReadonlyMap<string, unknown>): number {

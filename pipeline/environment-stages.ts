@@ -2,13 +2,17 @@ import { Construct } from 'constructs';
 import type { AppConfig } from '../lib/config/app-config';
 import type { EnvironmentConfig } from '../lib/config/environments-config';
 import { FunctionStage, functionStacksOf } from '../lib/stages/function-stage';
+import { HealthStage } from '../lib/stages/health-stage';
 import { LayerStage } from '../lib/stages/layer-stage';
 import type { LayerContent } from '../lib/layer-content/layer-source';
-import { functionStackName, pascalCase } from '../lib/config/naming';
+import { functionStackName, healthStackName, pascalCase } from '../lib/config/naming';
 import { stagePermissionsBoundary } from '../lib/policy/permissions-boundary';
 import type { Services } from '../lib/service';
 
-/** The stages of one environment, in deployment order: the layer stage, then the function stages in waves. */
+/**
+ * The stages of one environment, in deployment order: the layer stage, the function stages in waves, then the
+ * health stage.
+ */
 export interface EnvironmentStages {
   readonly environment: EnvironmentConfig;
   readonly layerStage: LayerStage;
@@ -19,6 +23,8 @@ export interface EnvironmentStages {
    * it. Grouping is all a wave does: no stage, stack or physical name depends on it.
    */
   readonly functionWaves: readonly FunctionWave[];
+  /** The environment's health alarm, made of its function stacks' own: deployed after every wave. */
+  readonly healthStage: HealthStage;
 }
 
 /** Function stages deployed together, in one stage of the pipeline. */
@@ -78,6 +84,14 @@ export function createEnvironmentStages(scope: Construct, props: EnvironmentStag
       name: waveCount === 1 ? `${prefix}-Functions` : `${prefix}-Functions-${i + 1}`,
       stages: functionStages.slice(i * size, (i + 1) * size),
     }));
-    return { environment, layerStage, functionStages, functionWaves };
+    const healthStage = new HealthStage(scope, healthStackName(environment.name), {
+      appName: props.config.appName,
+      environment,
+      stacks: stacks.map(([stackName]) => stackName),
+      pipelineAccount: props.config.pipeline.account,
+      env,
+      permissionsBoundary: stagePermissionsBoundary(props.config),
+    });
+    return { environment, layerStage, functionStages, functionWaves, healthStage };
   });
 }

@@ -1,7 +1,8 @@
 /**
  * A Mermaid flowchart of the pipeline as synthesized: its stages in order, the actions of each in the order they
- * run (actions that share a run order run in parallel), and what each action is. Read from the PipelineStack
- * template, so it shows what will deploy, not what was meant.
+ * run (actions that share a run order run in parallel), what each action is, and the stage conditions that gate
+ * each stage (before entry, on success, on failure). Read from the PipelineStack template, so it shows what will
+ * deploy, not what was meant.
  */
 
 /** The markers between which docs/pipeline.md holds the diagram. */
@@ -19,6 +20,18 @@ interface Resource {
 interface TemplateStage {
   readonly Name: string;
   readonly Actions: TemplateAction[];
+  readonly BeforeEntry?: TemplateConditions;
+  readonly OnSuccess?: TemplateConditions;
+  readonly OnFailure?: TemplateConditions & { readonly Result?: string };
+}
+
+interface TemplateConditions {
+  readonly Conditions?: readonly { readonly Result?: string; readonly Rules?: readonly TemplateRule[] }[];
+}
+
+interface TemplateRule {
+  readonly RuleTypeId: { readonly Provider: string };
+  readonly Configuration?: Record<string, string>;
 }
 
 interface TemplateAction {
@@ -52,10 +65,41 @@ export function pipelineDiagram(template: Template): string {
       for (const from of idsOf(groups[g]))
         for (const to of idsOf(groups[g + 1])) edges.push(`  ${from.id} --> ${to.id}`);
     }
+    // The stage's conditions: a gate before its first actions, one after its last, and what a failure does.
+    const entry = describeConditions('before entry', stage.BeforeEntry);
+    if (entry && groups.length > 0) {
+      lines.push(`    S${s}E[/"${escape(entry)}"/]`);
+      for (const { id } of idsOf(groups[0])) edges.push(`  S${s}E --> ${id}`);
+    }
+    const success = describeConditions('on success', stage.OnSuccess);
+    if (success && groups.length > 0) {
+      lines.push(`    S${s}X[/"${escape(success)}"/]`);
+      for (const { id } of idsOf(groups[groups.length - 1])) edges.push(`  ${id} --> S${s}X`);
+    }
+    if (stage.OnFailure?.Result) lines.push(`    S${s}F[\\"on failure: ${stage.OnFailure.Result.toLowerCase()}"\\]`);
     lines.push('  end');
     if (s > 0) edges.push(`  S${s - 1} --> S${s}`);
   });
   return [...lines, ...edges].join('\n');
+}
+
+/** A stage's condition in a few words: each rule, then what happens when one fails (`fail`, `rollback`). */
+function describeConditions(kind: string, conditions: TemplateConditions | undefined): string | undefined {
+  const described = (conditions?.Conditions ?? []).map((condition) => {
+    const rules = (condition.Rules ?? []).map(describeRule).join(' and ');
+    return `${rules}, else ${String(condition.Result ?? 'fail').toLowerCase()}`;
+  });
+  return described.length > 0 ? `${kind}: ${described.join('; ')}` : undefined;
+}
+
+function describeRule(rule: TemplateRule): string {
+  const config = rule.Configuration ?? {};
+  if (rule.RuleTypeId.Provider === 'DeploymentWindow') return `window ${config.Cron} (${config.TimeZone ?? 'UTC'})`;
+  if (rule.RuleTypeId.Provider === 'CloudWatchAlarm') {
+    const wait = config.WaitTime ? ` for ${config.WaitTime} min` : '';
+    return `${config.AlarmName} not in ${config.AlarmStates ?? 'ALARM'}${wait}`;
+  }
+  return rule.RuleTypeId.Provider;
 }
 
 /** What an action is, in a few words: its provider, and for CodeBuild the image it runs on. */

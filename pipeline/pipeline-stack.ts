@@ -21,6 +21,8 @@ import { PipelineHardening } from './pipeline-hardening';
 import { LayerBuildStep } from './layer-build-step';
 import { acknowledgePipelineFindings } from './pipeline-acknowledgements';
 import { PromotionApproval } from './promotion-approval';
+import { approvalStageName, GatedEnvironment } from './promotion-gates';
+import { applyPromotionGates, pipelineStageOf } from './stage-conditions';
 import { SmokeTestStep } from './smoke-test-step';
 import { pipelineSource } from './source';
 import { SynthStep } from './synth-step';
@@ -66,7 +68,9 @@ export interface PipelineStackProps extends StackProps {
 /**
  * The stack deployed once by hand (`cdk deploy PipelineStack`); from then on every push runs the pipeline, which
  * updates itself first. Source -> layer builds on Amazon Linux -> synth with the built layers -> self-mutation ->
- * assets (published by the pinned CDK CLI) -> for each environment: [approval], layers wave, function wave(s).
+ * assets (published by the pinned CDK CLI) -> for each environment: [review and approval], layers wave, function
+ * wave(s), health; with the gates of each environment's `promotion` (bake time, deployment window, rollback) as stage
+ * conditions.
  */
 export class PipelineStack extends Stack {
   readonly pipeline: CodePipeline;
@@ -122,29 +126,41 @@ export class PipelineStack extends Stack {
     });
 
     this.environments = createEnvironmentStages(this, { ...props, maxStacksPerWave: MAX_STACKS_PER_WAVE });
-    for (const { environment, layerStage, functionStages, functionWaves } of this.environments) {
-      const pre = [];
+    const gated: GatedEnvironment[] = [];
+    for (const { environment, layerStage, functionStages, functionWaves, healthStage } of this.environments) {
+      let approvalStage: string | undefined;
       if (environment.requiresApproval) {
         const review = new ChangeReviewStep('ReviewChanges', {
           input: synth,
           environment,
-          stages: [layerStage, ...functionStages],
+          stages: [layerStage, ...functionStages, healthStage],
           cliVersion: props.cliVersion,
         });
-        pre.push(review, new PromotionApproval(environment, source, review));
+        // A stage of their own: the layers' stage rolls back on failure, and a rollback must not ask again.
+        approvalStage = approvalStageName(environment.name);
+        this.pipeline.addWave(approvalStage, { pre: [review, new PromotionApproval(environment, source, review)] });
       }
-      this.pipeline.addStage(layerStage, { pre });
+      const layers = this.pipeline.addStage(layerStage);
       const smokeTestRunner = new iam.Role(this, `SmokeTestRunner-${pascalCase(environment.name)}`, {
         roleName: smokeTestRunnerRoleName(config.appName, environment.name),
         assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
         description: `Runs the smoke tests of ${environment.name}: may assume its function stacks' smoke-test roles`,
       });
-      for (const wave of functionWaves) {
+      const functionPipelineStages = functionWaves.map((wave) => {
         const deployment = this.pipeline.addWave(wave.name, {
           post: [new SmokeTestStep('SmokeTest', { input: source, stages: wave.stages, role: smokeTestRunner })],
         });
         for (const stage of wave.stages) deployment.addStage(stage);
-      }
+        return pipelineStageOf(deployment);
+      });
+      const health = this.pipeline.addStage(healthStage);
+      gated.push({
+        environment,
+        approvalStage,
+        layersStage: layers.stageName,
+        functionStages: functionPipelineStages,
+        healthStage: health.stageName,
+      });
     }
     this.pipeline.buildPipeline();
     publishAssetsWithPinnedCli(this.pipeline, {
@@ -152,6 +168,7 @@ export class PipelineStack extends Stack {
       environments: this.environments,
       partialBuildSpec,
     });
+    applyPromotionGates(this.pipeline, config.appName, gated);
     skipPushesOf(this.pipeline, config.pipeline.source);
     if (config.pipeline.notifications) {
       new PipelineNotifications(this, 'Notifications', {

@@ -31,7 +31,7 @@ const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipe
 const stages: { Name: string; Actions: any[] }[] = pipeline.Properties.Stages;
 
 function reviewOf(env: string) {
-  const actions = stages.find((s) => s.Name === `${env}-Layers`)!.Actions;
+  const actions = stages.find((s) => s.Name === `${env}-Approval`)!.Actions;
   const review = actions.find((a) => a.Name === 'ReviewChanges');
   const approval = actions.find((a) => a.ActionTypeId.Category === 'Approval');
   return { actions, review, approval };
@@ -56,14 +56,21 @@ describe('the change review before an approval', () => {
     expect(buildspec.env['exported-variables'].sort()).toEqual(['REVIEW_LINK', 'REVIEW_SUMMARY']);
     expect(buildspec.phases.install.commands).toEqual([`npm install -g aws-cdk@${CLI_VERSION}`]);
     expect(buildspec.phases.build.commands).toEqual(changeReviewCommands(`PipelineStack/${env}-*/*`));
-    // Every deploy of the environment comes after its approval.
-    const prepare = reviewOf(env).actions.filter((a) => a.ActionTypeId.Category === 'Deploy');
-    for (const action of prepare) expect(action.RunOrder).toBeGreaterThan(approval.RunOrder);
+    // The review and the approval are alone in their stage, and every deploy of the environment comes after it.
+    expect(reviewOf(env).actions).toEqual([review, approval]);
+    const approvalStage = stages.findIndex((s) => s.Name === `${env}-Approval`);
+    const deploys = stages.flatMap((s, i) =>
+      s.Name.startsWith(`${env}-`) && s.Actions.some((a) => a.ActionTypeId.Category === 'Deploy') ? [i] : [],
+    );
+    expect(deploys.length).toBeGreaterThan(0);
+    for (const index of deploys) expect(index).toBeGreaterThan(approvalStage);
   });
 
   test('an environment without requiresApproval has neither review nor approval', () => {
-    const { review, approval } = reviewOf('Dev');
-    expect([review, approval]).toEqual([undefined, undefined]);
+    expect(stages.find((s) => s.Name === 'Dev-Approval')).toBeUndefined();
+    const devActions = stages.filter((s) => s.Name.startsWith('Dev-')).flatMap((s) => s.Actions);
+    expect(devActions.length).toBeGreaterThan(0);
+    expect(devActions.filter((a) => a.Name === 'ReviewChanges' || a.ActionTypeId.Category === 'Approval')).toEqual([]);
   });
 
   test.each([

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { currentDiagram } from '../bin/diagram';
-import { DIAGRAM_END, DIAGRAM_START, withDiagram } from '../pipeline/pipeline-diagram';
+import { DIAGRAM_END, DIAGRAM_START, pipelineDiagram, withDiagram } from '../pipeline/pipeline-diagram';
 import { cdkJsonContext, copyProjectWithTools, FIXTURE_ROOT, runEntryPoint, FIXTURE_PIPELINE_STAGES } from './helpers';
 
 const diagram = currentDiagram({ projectRoot: FIXTURE_ROOT, context: cdkJsonContext() });
@@ -35,6 +35,58 @@ describe('the pipeline diagram', () => {
     const deploys = [...ids('Orders.Deploy'), ...ids('Reports.Deploy')];
     expect(deploys).toHaveLength(2);
     for (const deploy of deploys) expect(diagram).toContain(`  ${deploy} --> ${smoke}`);
+  });
+
+  test('draws the gates: the bake after dev, the healthy-prod entry, and which stages roll back', () => {
+    const id = (stage: string) => `S${FIXTURE_PIPELINE_STAGES.indexOf(stage as never)}`;
+    const devHealth = id('Dev-Health');
+    expect(diagram).toContain(
+      `    ${devHealth}X[/"on success: orders-dev-health not in ALARM for 30 min, else fail"/]`,
+    );
+    expect(diagram).toContain(`  ${devHealth}A1 --> ${devHealth}X`);
+    const prodLayers = id('Prod-Layers');
+    expect(diagram).toContain(`    ${prodLayers}E[/"before entry: orders-prod-health not in ALARM, else fail"/]`);
+    expect(diagram).toContain(`  ${prodLayers}E --> ${prodLayers}A0`);
+    const rollbacks = [...diagram.matchAll(/^ {4}(S\d+)F\[\\"on failure: rollback"\\\]$/gm)].map((m) => m[1]);
+    expect(rollbacks).toEqual(
+      FIXTURE_PIPELINE_STAGES.filter((s) => /^(Dev|Prod)-(Layers|Functions|Health)$/.test(s)).map(id),
+    );
+  });
+
+  test("draws a deployment window with its time zone, and a condition's rules together", () => {
+    const drawn = pipelineDiagram({
+      Resources: {
+        P: {
+          Type: 'AWS::CodePipeline::Pipeline',
+          Properties: {
+            Stages: [
+              {
+                Name: 'Prod-Approval',
+                Actions: [{ Name: 'PromoteToProd', ActionTypeId: { Category: 'Approval', Provider: 'Manual' } }],
+                BeforeEntry: {
+                  Conditions: [
+                    {
+                      Result: 'FAIL',
+                      Rules: [
+                        {
+                          RuleTypeId: { Provider: 'DeploymentWindow' },
+                          Configuration: { Cron: '* * 9-16 ? * MON-FRI *', TimeZone: 'Europe/Berlin' },
+                        },
+                        { RuleTypeId: { Provider: 'CloudWatchAlarm' }, Configuration: { AlarmName: 'a' } },
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      },
+    } as never);
+    expect(drawn).toContain(
+      '    S0E[/"before entry: window * * 9-16 ? * MON-FRI * (Europe/Berlin) and a not in ALARM, else fail"/]',
+    );
+    expect(drawn).toContain('  S0E --> S0A0');
   });
 
   test('replaces only the part of the README between its markers', () => {

@@ -285,7 +285,7 @@ describe('offline', () => {
     const result = runDoctor(copyProjectWithTools());
     expect(result.stdout).toMatch(/^ok +configuration/m);
     expect(result.stdout).toMatch(/^FAIL +placeholder +config\.pipeline\.account = "111111111111"/m);
-    expect(result.stdout).toMatch(/^ok +synth +7 stacks synthesized/m);
+    expect(result.stdout).toMatch(/^ok +synth +9 stacks synthesized/m);
     expect(result.stdout).toMatch(/^7 failed, \d+ warnings? \(offline; add -- --aws/m);
     expect(result.status).toBe(1);
   }, 100_000);
@@ -295,7 +295,7 @@ describe('offline', () => {
     writeConfig(root, realConfig());
     const result = runDoctor(root);
     expect(result.stdout).toMatch(/^ok +configuration/m);
-    expect(result.stdout).toMatch(/^ok +synth +7 stacks synthesized as npx cdk synth does, cdk-nag included$/m);
+    expect(result.stdout).toMatch(/^ok +synth +9 stacks synthesized as npx cdk synth does, cdk-nag included$/m);
     // ok, or a warning on a Node.js past its end of life: never a failure on a supported one.
     expect(result.stdout).toMatch(/^(ok|WARN) +Node\.js/m);
     expect(result.stdout).not.toMatch(/placeholder/);
@@ -577,9 +577,11 @@ describe('with AWS', () => {
         `Dev-Layers-SharedLayers ${DEV}/${REGION}`,
         `Dev-Functions-Orders ${DEV}/${REGION}`,
         `Dev-Functions-Reports ${DEV}/${REGION}`,
+        `Dev-Health ${DEV}/${REGION}`,
         `Prod-Layers-SharedLayers ${PROD}/${REGION}`,
         `Prod-Functions-Orders ${PROD}/${REGION}`,
         `Prod-Functions-Reports ${PROD}/${REGION}`,
+        `Prod-Health ${PROD}/${REGION}`,
       ]);
     });
 

@@ -75,7 +75,10 @@ export function synthApp(options: TestAppOptions = {}): { created: CreatedApp; a
   return { created, assembly: created.app.synth() };
 }
 
-/** The stages of the fixture's pipeline, in order: two environments, each a layers wave and a functions wave. */
+/**
+ * The stages of the fixture's pipeline, in order: two environments, each a layers wave, a functions wave and its
+ * health; prod's review and approval before them.
+ */
 export const FIXTURE_PIPELINE_STAGES = [
   'Source',
   'Build',
@@ -83,8 +86,11 @@ export const FIXTURE_PIPELINE_STAGES = [
   'Assets',
   'Dev-Layers',
   'Dev-Functions',
+  'Dev-Health',
+  'Prod-Approval',
   'Prod-Layers',
   'Prod-Functions',
+  'Prod-Health',
 ] as const;
 
 /**

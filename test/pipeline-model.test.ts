@@ -41,4 +41,12 @@ describe('the pipeline time model', () => {
       wave(TRAFFIC_SHIFT_SECONDS['CodeDeployDefault.LambdaCanary10Percent5Minutes']),
     );
   });
+
+  test("adds the bake before prod to dev's health stage: dev stays healthy 30 minutes before prod's approval", () => {
+    const at = (stage: string) => model.stages.find((s) => s.stage === stage)!.secondsFromPush;
+    const { changeSet, deploy } = DEFAULT_ACTION_COSTS;
+    expect(at('Dev-Health') - at('Dev-Functions')).toBe(changeSet + deploy + 30 * 60);
+    expect(at('Prod-Health') - at('Prod-Functions')).toBe(changeSet + deploy);
+    expect(model.minutesToEnvironment.get('Dev')).toBe(at('Dev-Health') / 60);
+  });
 });

@@ -199,12 +199,19 @@ describe('the pipeline', () => {
     }
   });
 
-  test("asks for approval before prod, after dev's smoke test, naming the commit", () => {
-    const devFunctions = stages[stageNames.indexOf('Prod-Layers') - 1];
-    expect(devFunctions.Name).toBe('Dev-Functions');
+  test("asks for approval before prod, after dev's smoke test and health, naming the commit", () => {
+    expect(stageNames.slice(stageNames.indexOf('Dev-Functions'), stageNames.indexOf('Prod-Layers') + 1)).toEqual([
+      'Dev-Functions',
+      'Dev-Health',
+      'Prod-Approval',
+      'Prod-Layers',
+    ]);
+    const devFunctions = stages.find((s) => s.Name === 'Dev-Functions')!;
     expect([...devFunctions.Actions].sort((a, b) => b.RunOrder - a.RunOrder)[0].Name).toBe('SmokeTest');
-    const prodLayers = stages.find((s) => s.Name === 'Prod-Layers')!;
-    const [review, approval] = [...prodLayers.Actions].sort((a, b) => a.RunOrder - b.RunOrder);
+    // The review and the approval, alone in their stage: the layers' stage after it may roll back without them.
+    const prodApproval = stages.find((s) => s.Name === 'Prod-Approval')!;
+    expect(prodApproval.Actions).toHaveLength(2);
+    const [review, approval] = [...prodApproval.Actions].sort((a, b) => a.RunOrder - b.RunOrder);
     expect(review).toMatchObject({ Name: 'ReviewChanges', ActionTypeId: { Category: 'Build', Provider: 'CodeBuild' } });
     expect(approval).toMatchObject({
       Name: 'PromoteToProd',
@@ -534,7 +541,7 @@ describe('a third environment in another region and another account', () => {
   test("deploys the environment's stacks with its own account's roles, in its region, after an approval", () => {
     const { stages } = pipelineOf(Template.fromStack(app.pipelineStack));
     const names = stages.map((s) => s.Name);
-    expect(names.slice(-2)).toEqual(['Us-Layers', 'Us-Functions']);
+    expect(names.slice(-4)).toEqual(['Us-Approval', 'Us-Layers', 'Us-Functions', 'Us-Health']);
     const deploys = stages
       .filter((s) => s.Name.startsWith('Us-'))
       .flatMap((s) => s.Actions)
@@ -545,12 +552,13 @@ describe('a third environment in another region and another account', () => {
       );
       expect((deploy as any).Region).toBe('us-east-1');
     }
-    const usLayers = stages.find((s) => s.Name === 'Us-Layers')!.Actions;
-    expect(usLayers.map((a) => [a.Name, a.RunOrder])).toEqual([
+    expect(stages.find((s) => s.Name === 'Us-Approval')!.Actions.map((a) => [a.Name, a.RunOrder])).toEqual([
       ['ReviewChanges', 1],
       ['PromoteToUs', 2],
-      ['SharedLayers.Prepare', 3],
-      ['SharedLayers.Deploy', 4],
+    ]);
+    expect(stages.find((s) => s.Name === 'Us-Layers')!.Actions.map((a) => [a.Name, a.RunOrder])).toEqual([
+      ['Prepare', 1],
+      ['Deploy', 2],
     ]);
   });
 });

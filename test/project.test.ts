@@ -162,8 +162,14 @@ describe.each(config.environments.map((e, i) => [e.name, i] as const))('environm
       for (const wave of waves) expect(names.indexOf(wave)).toBeGreaterThan(layerStage);
       expect(stage.layerStage).toBe(env.layerStage);
     }
-    const approvals = pipelineStages[layerStage].Actions.filter((a) => a.ActionTypeId.Category === 'Approval');
+    // The approval, where there is one, is alone with its review in the stage right before the layers'.
+    const approvalStage = names.indexOf(`${prefix.replace(/-Layers$/, '')}-Approval`);
+    const approvals = pipelineStages
+      .filter((s) => s.Name.startsWith(prefix.replace(/-Layers$/, '-')))
+      .flatMap((s) => s.Actions)
+      .filter((a) => a.ActionTypeId.Category === 'Approval');
     expect(approvals.length).toBe(config.environments[index].requiresApproval ? 1 : 0);
+    expect(approvalStage).toBe(config.environments[index].requiresApproval ? layerStage - 1 : -1);
   });
 });
 
@@ -172,6 +178,42 @@ describe('the pipeline of cdk.json', () => {
     for (const stage of pipelineStages) {
       expect({ stage: stage.Name, tooMany: stage.Actions.length > 50 }).toEqual({ stage: stage.Name, tooMany: false });
     }
+  });
+
+  test('gates each environment as its promotion setting says: bake time, window, healthy target, rollback', () => {
+    const gates = (name: string) => pipelineStages.find((s) => s.Name === name) as any;
+    const rulesOf = (conditions: any) => (conditions?.Conditions ?? []).flatMap((c: any) => c.Rules);
+    config.environments.forEach((environment, i) => {
+      const { layerStage, healthStage } = environments[i];
+      const prefix = layerStage.stageName.replace(/-Layers$/, '');
+      const { window, rollbackOnFailure } = environment.promotion;
+      // Every stage that deploys into the environment rolls back when the setting says so; its approval never does.
+      for (const stage of pipelineStages.filter((s) => s.Name.startsWith(`${prefix}-`))) {
+        const rolls = rollbackOnFailure && !stage.Name.endsWith('-Approval');
+        expect({ stage: stage.Name, onFailure: gates(stage.Name).OnFailure }).toEqual({
+          stage: stage.Name,
+          onFailure: rolls ? { Result: 'ROLLBACK' } : undefined,
+        });
+      }
+      // The next environment's bake time reads this one's health alarm, in its account and Region.
+      const next = config.environments[i + 1]?.promotion.bakeMinutes ?? 0;
+      const bake = rulesOf(gates(healthStage.stageName).OnSuccess);
+      expect(bake.map((r: any) => [r.Configuration.AlarmName, r.Configuration.WaitTime, r.Region])).toEqual(
+        next > 0 ? [[`${config.appName}-${environment.name}-health`, String(next), environment.region]] : [],
+      );
+      for (const rule of bake) expect(rule.RoleArn).toContain(`:iam::${environment.account}:role/`);
+      const entry = gates(environment.requiresApproval ? `${prefix}-Approval` : layerStage.stageName).BeforeEntry;
+      const windows = rulesOf(entry).filter((r: any) => r.RuleTypeId.Provider === 'DeploymentWindow');
+      expect(windows.map((r: any) => r.Configuration)).toEqual(
+        window ? [{ Cron: window.cron, TimeZone: window.timezone }] : [],
+      );
+      const notInAlarm = rulesOf(gates(layerStage.stageName).BeforeEntry).filter(
+        (r: any) => r.RuleTypeId.Provider === 'CloudWatchAlarm',
+      );
+      expect(notInAlarm.map((r: any) => r.Configuration.AlarmName)).toEqual(
+        environment.requiresApproval ? [`${config.appName}-${environment.name}-health`] : [],
+      );
+    });
   });
 });
 

@@ -16,7 +16,8 @@ export const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export class Checker {
   private readonly problems: Problem[] = [];
 
-  constructor(private readonly today: Date) {}
+  /** @param today the day settings that depend on the date (runtimes, deployment windows) are judged on */
+  constructor(readonly today: Date) {}
 
   add(problem: Problem) {
     this.problems.push(problem);

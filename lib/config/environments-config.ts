@@ -10,6 +10,7 @@ import {
   DEPLOYMENT_STRATEGIES,
   DeploymentStrategy,
 } from './deployment-strategies';
+import { parsePromotion, type PromotionConfig } from './promotion-config';
 
 /** One deployment environment (dev, prod, ...), usually an account of its own. */
 export interface EnvironmentConfig {
@@ -33,6 +34,13 @@ export interface EnvironmentConfig {
    * @default - {@link ALARM_DEFAULTS}: the first error or throttle in a minute
    */
   readonly alarms: AlarmsConfig;
+  /**
+   * The gates a release passes on its way in: the previous environment's bake time, a deployment window, and
+   * rollback of a failed stage (see {@link PromotionConfig}).
+   * @default - `defaultPromotion`: rollback on; 30 minutes of a healthy previous environment before an
+   * environment that requires approval
+   */
+  readonly promotion: PromotionConfig;
   /**
    * A personal sandbox, deployed from a laptop outside the pipeline (see `SandboxStage`): nothing in it is retained,
    * so destroying it leaves nothing behind, and its smoke-test roles are trusted by its own account.
@@ -146,8 +154,9 @@ export function parseEnvironments(c: Checker, raw: unknown): EnvironmentConfig[]
       );
     }
     const alarms = parseAlarms(c, e.alarms, `${at}.alarms`);
-    if (name && account && region && deployment && alarms)
-      out.push({ name, account, region, requiresApproval, deployment, alarms });
+    const promotion = parsePromotion(c, e.promotion, `${at}.promotion`, { first: i === 0, requiresApproval });
+    if (name && account && region && deployment && alarms && promotion)
+      out.push({ name, account, region, requiresApproval, deployment, alarms, promotion });
   });
   return out;
 }

@@ -93,6 +93,36 @@ export function alarmNamePattern(appName: string, environment: string): string {
   return `${alarmNamePrefix(appName, environment)}*`;
 }
 
+/**
+ * The health alarm of one function stack (`<app>-<environment>-<stack>-health`): in ALARM while any of the stack's
+ * functions' error alarms is. The function stack creates it beside them; the environment's health alarm reads it.
+ */
+export function stackHealthAlarmName(appName: string, environment: string, stack: string): string {
+  return `${alarmNamePrefix(appName, environment)}${stack}-health`;
+}
+
+/**
+ * The health alarm of an environment (`<app>-<environment>-health`): in ALARM while any of its function stacks'
+ * health alarms is. Its health stack creates it; the pipeline's stage conditions read it.
+ */
+export function environmentHealthAlarmName(appName: string, environment: string): string {
+  return `${alarmNamePrefix(appName, environment)}health`;
+}
+
+/**
+ * The role in an environment's account through which the pipeline's stage conditions read its health alarm
+ * (`<app>-<environment>-alarm-reader`). The environment's health stack creates it; the pipeline names it in its
+ * rules. At most 16 + 1 + 24 + 13 characters: within IAM's 64.
+ */
+export function alarmReaderRoleName(appName: string, environment: string): string {
+  return `${appName}-${environment}-alarm-reader`;
+}
+
+/** The stack that holds an environment's health alarm, and the stage that deploys it: `<Env>-Health`. */
+export function healthStackName(environment: string): string {
+  return `${pascalCase(environment)}-Health`;
+}
+
 /** `dev` -> `Dev`, `daily-report` -> `DailyReport`: names as construct ids. */
 export function pascalCase(name: string): string {
   return name

@@ -95,7 +95,8 @@ export function parseSchedule(c: Checker, raw: unknown, at: string): ScheduleCon
   return { expression, timezone, retryAttempts, maxEventAgeSeconds, ...(input ? { input } : {}) };
 }
 
-function isTimeZone(name: string): boolean {
+/** Whether `name` is an IANA time zone this Node.js knows (as Scheduler and CodePipeline take them). */
+export function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
     return true;

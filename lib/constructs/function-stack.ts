@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -22,7 +23,9 @@ import {
   pascalCase,
   smokeTestRoleName,
   smokeTestRunnerRoleName,
+  stackHealthAlarmName,
 } from '../config/naming';
+import { HealthAlarm } from './health-alarm';
 import { AttachedLayer, PythonFunction } from './python-function';
 import { deadLetterQueue } from './secure-queue';
 import { SERVICES_MODULE, type Service, type ServiceContext, type ServiceFunction } from '../service';
@@ -61,6 +64,13 @@ export interface FunctionStackProps extends StackProps {
    * @default - none
    */
   readonly service?: Service;
+  /**
+   * Whether the stack has a health alarm (`<app>-<environment>-<stack>-health`, in ALARM while any of its functions'
+   * error alarms is), which the environment's health alarm is made of. The pipeline's environments have one; a
+   * sandbox has no gate to read it.
+   * @default false
+   */
+  readonly healthAlarm?: boolean;
 }
 
 /** What invokes one function besides direct calls: made from its configuration. */
@@ -80,6 +90,8 @@ export class FunctionStack extends Stack {
   readonly functions: ReadonlyMap<string, PythonFunction>;
   /** Each function's `live` alias and its CodeDeploy release. */
   readonly releases: ReadonlyMap<string, LiveAlias>;
+  /** The stack's health alarm, where it has one (`healthAlarm`). */
+  readonly healthAlarm?: cloudwatch.CompositeAlarm;
   /** Each function's physical name, as a stack output: the smoke test reads them. */
   readonly functionNameOutputs: ReadonlyMap<string, CfnOutput>;
   /** The role the pipeline's smoke test assumes in this stack's account. */
@@ -170,6 +182,13 @@ export class FunctionStack extends Stack {
     }
     this.functions = functions;
     this.releases = releases;
+    if (props.healthAlarm) {
+      this.healthAlarm = new HealthAlarm(this, 'Health', {
+        alarmName: stackHealthAlarmName(props.appName, props.environmentName, props.name),
+        watches: `The functions of the ${props.name} stack of ${props.appName} in ${props.environmentName}`,
+        alarms: [...releases.values()].map((release) => release.errorsAlarm),
+      }).alarm;
+    }
     this.functionNameOutputs = outputs;
     this.functionLayers = new Map(
       props.functions.map((fn) => [fn.name, fn.layers.map((name) => references.get(name)!)]),

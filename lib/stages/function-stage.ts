@@ -53,6 +53,7 @@ export class FunctionStage extends Stage {
           deployment: environment.deployment,
           alarms: environment.alarms,
           service: props.services?.[stackName],
+          healthAlarm: true,
           env: { account: environment.account, region: environment.region },
           tags: appTags(props.appName),
           description: `${props.appName} functions: ${stackName} (${environment.name})`,

@@ -71,6 +71,8 @@ export function sandboxEnvironment(config: AppConfig, name: unknown): Environmen
     requiresApproval: false,
     deployment: 'AllAtOnce',
     alarms: ALARM_DEFAULTS,
+    // Outside the pipeline: no stage of it rolls back, waits or bakes.
+    promotion: { bakeMinutes: 0, rollbackOnFailure: false },
     sandbox: true,
   };
 }

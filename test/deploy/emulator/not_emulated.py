@@ -7,6 +7,7 @@ NOT_EMULATED = {
     "AWS::SNS::TopicPolicy": "moto's CloudFormation does not model it: the topic policy is not applied",
     "AWS::SQS::QueuePolicy": "moto's CloudFormation does not model it: the queue policy is not applied",
     "AWS::CloudWatch::Alarm": "moto's CloudFormation does not model it: no alarm is created",
+    "AWS::CloudWatch::CompositeAlarm": "moto's CloudFormation does not model it: no health alarm is created",
     "AWS::CodeDeploy::Application": "moto has no CodeDeploy: no application; an alias moves at once, as AllAtOnce",
     "AWS::CodeDeploy::DeploymentGroup": "moto has no CodeDeploy: no deployment group, no canary, no alarm rollback",
     "AWS::ApiGatewayV2::Api": "moto's CloudFormation does not model API Gateway v2: no HTTP API (Ref is a placeholder)",
