@@ -202,7 +202,7 @@ export class LiveAlias extends Construct {
     // event source mappings, need not change with every release.)
     const cfnAlias = this.alias.node.defaultChild as lambda.CfnAlias;
     for (const before of [this.releaseErrorsAlarm, this.releaseThrottlesAlarm, this.deploymentGroup])
-      cfnAlias.addDependency(before.node.defaultChild as CfnResource);
+      cfnAlias.addResourceDependency(before.node.defaultChild as CfnResource);
     acknowledge(this.deploymentGroup.role, RELEASE_ACKNOWLEDGEMENTS.codeDeployManagedPolicy);
   }
 }
