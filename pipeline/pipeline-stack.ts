@@ -119,7 +119,8 @@ export class PipelineStack extends Stack {
       const pre = [];
       if (environment.requiresApproval) {
         const review = new ChangeReviewStep('ReviewChanges', {
-          input: synth,
+          source,
+          assembly: synth,
           environment,
           stages: [layerStage, ...functionStages],
           cliVersion: props.cliVersion,
