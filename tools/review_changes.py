@@ -57,6 +57,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 STACK_HEADER = re.compile(r"^Stack (\S+)(?: \(([A-Za-z][A-Za-z0-9-]*)\))?(?: \(aws://[^)]*\))?\s*$")
 RESOURCE_LINE = re.compile(r"^\[([-+~\u2190])\] (\S+) (.+)$")
 IMPACTS = ("may be replaced", "replace", "destroy", "orphan", "import")
+#: What the CLI warns of as it reads a stack: the lookup role refused, it reads through the deploy role instead.
+CLI_WARNINGS = ("Could not assume role in target account",)
 VERSION_HASH = re.compile(r"[0-9a-f]{32}$")
 TOKEN = re.compile(r"\$\{([^}]+)\}")
 SECURITY_TABLES = (
@@ -79,18 +81,28 @@ class StackDiff:
         self.resources = []  # dicts: op, type, logical_id, path, impact, details
         self.security_rows = []  # (table, cells)
         self.unreadable = []
+        self.warnings = []  # what the CLI warned of while it read this stack's deployed template
 
 
 def parse_diff(text):
     """The stacks of a ``cdk diff`` output, in order; lines outside a stack's section (warnings, totals) are skipped."""
-    stacks, stack, section, table, header = [], None, None, None, None
+    stacks, stack, section, table, header, warnings = [], None, None, None, None, []
     for raw in ANSI.sub("", text).splitlines():
         line = raw.rstrip()
         match = STACK_HEADER.match(line)
         if match:
             stack = StackDiff(match.group(1), match.group(2))
+            stack.warnings, warnings = warnings, []
             stacks.append(stack)
             section = table = None
+            continue
+        if line.startswith(CLI_WARNINGS):
+            # Printed while the CLI reads the next stack's deployed template; its indented lines go with it.
+            warnings.append(line)
+            section = table = None
+            continue
+        if warnings and line.startswith(" ") and section is None:
+            warnings[-1] += " " + line.strip()
             continue
         if stack is None or not line or line.startswith("\u2728"):
             continue
@@ -364,6 +376,8 @@ def main(argv=None):
                 print(f"  {label}: {phrase}")
         if not any(review[key] for key, _ in labels):
             print("  no change")
+        for warning in stack.warnings:
+            print(f"  the CLI warned, reading it: {warning}")
     summary = summarize(stacks, reviews, args.cli_broadening == "yes")
     with open(args.summary_file, "w", encoding="utf-8") as f:
         f.write(summary)

@@ -17,7 +17,8 @@ def row(*cells):
 
 
 def statements(*rows):
-    note = "(NOTE: There may be security-related changes not in this list. See https://github.com/aws/aws-cdk/issues/1299)"
+    note = ("(NOTE: There may be security-related changes not in this list. "
+            "See https://github.com/aws/aws-cdk/issues/1299)")
     return ["IAM Statement Changes", TABLE_TOP, row("", "Resource", "Effect", "Action", "Principal", "Condition"),
             *rows, note, ""]
 
@@ -58,6 +59,23 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(review["destructive"], ["log group PriceOrderLogs91EFE241 removed from the stack (retained)",
                                                  "SQS queue Q MAY BE REPLACED", "S3 bucket BucketABCD1234 DELETED"])
 
+    def test_a_warning_the_cli_prints_while_reading_a_stack_goes_with_that_stack_not_into_its_diff(self):
+        text = "\n".join([
+            HEADER, "Resources", "[+] AWS::SQS::Queue Prod-Functions-Orders/Orders/Q QABCD1234", "",
+            "Could not assume role in target account using current credentials (which are for account 111111111111)"
+            " User: x is not authorized to perform: sts:AssumeRole",
+            "  on resource: y . Please make sure that this role exists in the account.",
+            "Stack PipelineStack/Prod-Functions-Reports/Reports (Prod-Functions-Reports)",
+            "There were no differences",
+        ])
+        orders, reports = rc.parse_diff(text)
+        self.assertEqual((orders.unreadable, orders.warnings), ([], []))
+        self.assertEqual(len(orders.resources), 1)
+        self.assertEqual(reports.warnings, [
+            "Could not assume role in target account using current credentials (which are for account 111111111111)"
+            " User: x is not authorized to perform: sts:AssumeRole on resource: y . Please make sure that this role"
+            " exists in the account."])
+
     def test_a_line_it_cannot_read_is_never_routine(self):
         _, review = review_of("Resources", "Something the CLI never printed before")
         self.assertEqual(review["other"], ["unreadable diff line: Something the CLI never printed before"])
@@ -92,7 +110,8 @@ class ClassifyTest(unittest.TestCase):
             template=template,
         )
         self.assertEqual(review["routine"], ["layer version published: orders-prod-domain"])
-        self.assertEqual(review["other"], ["Lambda::LayerVersion CommonVersion11111111 removed from the stack (retained)"])
+        self.assertEqual(review["other"],
+                         ["Lambda::LayerVersion CommonVersion11111111 removed from the stack (retained)"])
 
     def test_routes_opened_to_anyone_added_or_changed_but_not_other_changes_of_a_public_route(self):
         template = {"Resources": {
