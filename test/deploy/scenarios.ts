@@ -273,6 +273,10 @@ async function reviewBeforeApproval(run: Run): Promise<void> {
         ? [`the summary is not that of a first deploy: ${summary}`]
         : []),
       ...(summary?.includes('REPLACES OR DELETES') ? [`it replaces or deletes something: ${summary}`] : []),
+      // Refused the lookup role, the CLI reads through the deploy role instead, and says so.
+      ...(/Could not assume role in target account/.test(reviewed)
+        ? [`not through the lookup role:\n${tail(reviewed, 10)}`]
+        : []),
       ...stacks.filter((name) => !new RegExp(`^${name}$`, 'm').test(reviewed)).map((name) => `no review of ${name}`),
     ],
   );
