@@ -10,44 +10,47 @@ import { installCdkCli } from './cdk-cli';
 /** The variables the step exports for the approval that follows it. */
 export const REVIEW_VARIABLES = { link: 'REVIEW_LINK', summary: 'REVIEW_SUMMARY' } as const;
 
-/** The summary when the diff finds no change that broadens permissions or replaces or deletes a resource. */
-export const REVIEW_ROUTINE = 'No permission is broadened and no resource is replaced or deleted.';
-/** Part of the summary when permissions are broadened. */
-export const REVIEW_BROADENS = 'This change BROADENS PERMISSIONS (IAM or security groups).';
-/** Part of the summary when a resource is replaced or deleted. */
-export const REVIEW_DESTRUCTIVE = 'This change REPLACES OR DELETES resources.';
+/** Where the step puts the cloud assembly in the source checkout it runs from. */
+export const REVIEW_ASSEMBLY_DIR = 'cdk.out';
+
+/** The classifier of the diff, run from the source checkout (standard-library Python, on the CodeBuild image). */
+export const REVIEW_TOOL = 'tools/review_changes.py';
 
 /**
- * The shell commands of the review, from the cloud assembly's root: the full diff of every stack of the environment
- * against what is deployed (its failure, say a lookup role the pipeline cannot assume, fails the step: no approval
- * without a review), then whether it broadens permissions or replaces or deletes a resource, and the link to this
- * build's log, where the diff is. POSIX sh, as CodeBuild runs a buildspec's commands.
+ * The shell commands of the review, from the source checkout with the cloud assembly in `cdk.out`: the full diff of
+ * every stack of the environment against what is deployed, in the log (its failure, say a lookup role the pipeline
+ * cannot assume, fails the step: no approval without a review); the CLI's own verdict on broadened permissions; then
+ * `tools/review_changes.py`, which sorts every change of every stack into what a reviewer weighs (code and layer
+ * versions moved, permissions broadened, stateful resources replaced or deleted, anything else replaced), prints it
+ * per stack and writes the summary the approval's comment carries; and the link to this build's log. POSIX sh, as
+ * CodeBuild runs a buildspec's commands.
  *
  * `--method template` compares templates through each target account's read-only lookup role, the only role the
  * step may assume; it creates no change set.
  */
 export function changeReviewCommands(selector: string): string[] {
   const stacks = `'${selector}'`;
-  const diff = `cdk diff -a . --method template --exclusively --no-notices`;
+  const diff = `cdk diff -a ${REVIEW_ASSEMBLY_DIR} --method template --exclusively --no-notices`;
   return [
     // arn:<partition>:codebuild:<region>:<account>:build/<project>:<build id>
     `build_arn="$CODEBUILD_BUILD_ARN"; build_id="\${build_arn##*:}"; rest="\${build_arn%:*}"; project="\${rest##*:build/}"; ` +
       `rest="\${rest%:build/*}"; account="\${rest##*:}"; rest="\${rest%:*}"; region="\${rest##*:}"; ` +
       `export ${REVIEW_VARIABLES.link}="https://$region.console.aws.amazon.com/codesuite/codebuild/$account/projects/$project/build/$project:$build_id/?region=$region"`,
-    `${diff} --fail-on never ${stacks}`,
-    `summary=""; ` +
-      `if ! ${diff} --security-only --fail-on broadening ${stacks} > security-diff.txt 2>&1; then ` +
-      `cat security-diff.txt; summary="${REVIEW_BROADENS}"; fi; ` +
-      `if ! ${diff} --fail-on destructive ${stacks} > /dev/null 2>&1; then ` +
-      `summary="\${summary:+$summary }${REVIEW_DESTRUCTIVE}"; fi; ` +
-      `export ${REVIEW_VARIABLES.summary}="\${summary:-${REVIEW_ROUTINE}}"; echo "$${REVIEW_VARIABLES.summary}"`,
+    `diff_status=0; ${diff} --fail-on never ${stacks} > review-diff.txt 2>&1 || diff_status=$?; ` +
+      `cat review-diff.txt; [ "$diff_status" -eq 0 ]`,
+    `broadening=no; ${diff} --security-only --fail-on broadening ${stacks} > /dev/null 2>&1 || broadening=yes`,
+    `python3 ${REVIEW_TOOL} --diff review-diff.txt --assembly ${REVIEW_ASSEMBLY_DIR} --cli-broadening "$broadening" ` +
+      `--summary-file review-summary.txt`,
+    `export ${REVIEW_VARIABLES.summary}="$(cat review-summary.txt)"`,
   ];
 }
 
 /** Props of {@link ChangeReviewStep}. */
 export interface ChangeReviewStepProps {
-  /** The cloud assembly (the synth step's output). */
-  readonly input: IFileSetProducer;
+  /** The source checkout: the step runs `tools/review_changes.py` from it. */
+  readonly source: IFileSetProducer;
+  /** The cloud assembly (the synth step's output), put in `cdk.out` of the checkout. */
+  readonly assembly: IFileSetProducer;
   readonly environment: EnvironmentConfig;
   /** Every stage of the environment, each named `<Env>-...` (`pascalCase` of its name): their stacks are diffed. */
   readonly stages: readonly Stage[];
@@ -57,16 +60,18 @@ export interface ChangeReviewStepProps {
 
 /**
  * Before an environment's approval, shows the approver what the approval lets through: `cdk diff` of every stack of
- * the environment (layers and functions, every wave) against what is deployed there, in the build's log, and a
- * one-line summary (permissions broadened, resources replaced or deleted) in the approval's comment. CDK Pipelines
- * prepares a wave's change sets only when the wave starts, so no change set exists yet for most of these stacks.
+ * the environment (layers and functions, every wave) against what is deployed there, in the build's log, with the
+ * review of each stack (routine version moves, permissions broadened, stateful resources replaced or deleted, other
+ * resources replaced or deleted), and its summary in the approval's comment. CDK Pipelines prepares a wave's change
+ * sets only when the wave starts, so no change set exists yet for most of these stacks.
  */
 export class ChangeReviewStep extends CodeBuildStep {
   constructor(id: string, props: ChangeReviewStepProps) {
     const stacks = props.stages.flatMap((stage) => stage.node.findAll().filter(Stack.isStack));
     const lookupRoles = [...new Set(stacks.map(lookupRoleArn))].sort();
     super(id, {
-      input: props.input,
+      input: props.source,
+      additionalInputs: { [REVIEW_ASSEMBLY_DIR]: props.assembly },
       installCommands: [installCdkCli(props.cliVersion)],
       commands: changeReviewCommands(environmentStacksSelector(props.environment, props.stages)),
       rolePolicyStatements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: lookupRoles })],
@@ -83,7 +88,7 @@ export class ChangeReviewStep extends CodeBuildStep {
     return this.exportedVariable(REVIEW_VARIABLES.link);
   }
 
-  /** The one-line summary, for the approval's comment. */
+  /** The summary of the review, for the approval's comment. */
   get summary(): string {
     return this.exportedVariable(REVIEW_VARIABLES.summary);
   }

@@ -131,7 +131,8 @@ export class PipelineStack extends Stack {
       let approvalStage: string | undefined;
       if (environment.requiresApproval) {
         const review = new ChangeReviewStep('ReviewChanges', {
-          input: synth,
+          source,
+          assembly: synth,
           environment,
           stages: [layerStage, ...functionStages, healthStage],
           cliVersion: props.cliVersion,

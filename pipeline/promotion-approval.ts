@@ -5,7 +5,7 @@ import type { ChangeReviewStep } from './change-review-step';
 
 /**
  * The manual approval before promotion into an environment, naming the commit and where it goes. It follows the
- * environment's change review: its comment carries the review's summary and its link opens the diff.
+ * environment's change review: its comment carries the review's summary and its link opens the review and the diff.
  */
 export class PromotionApproval extends ManualApprovalStep {
   constructor(environment: EnvironmentConfig, source: CodePipelineSource, review: ChangeReviewStep) {
@@ -13,7 +13,7 @@ export class PromotionApproval extends ManualApprovalStep {
       comment:
         `Promote commit ${source.sourceAttribute('CommitId')} to ${environment.name} ` +
         `(account ${environment.account}, ${environment.region}): the same layers and functions that passed the previous environment. ` +
-        `${review.summary} Read the diff of every stack of ${environment.name} (the link) before approving.`,
+        `${review.summary} Read the review and the diff of every stack of ${environment.name} (the link) before approving.`,
       reviewUrl: review.link,
     };
     super(`PromoteTo${pascalCase(environment.name)}`, props);

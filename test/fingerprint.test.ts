@@ -250,10 +250,22 @@ function aliasId(stack: FunctionStack, fn: string): string {
   return stack.getLogicalId(stack.releases.get(fn)!.alias.node.defaultChild as lambda.CfnAlias);
 }
 
+/** The on-call alarms of a function: the same resources whichever version is live. */
 function alarmIds(stack: FunctionStack, fn: string): string[] {
   const release = stack.releases.get(fn)!;
   return [release.errorsAlarm, release.throttlesAlarm].map((alarm) =>
     stack.getLogicalId(alarm.node.defaultChild as CfnElement),
+  );
+}
+
+function deploymentGroupId(stack: FunctionStack, fn: string): string {
+  return stack.getLogicalId(stack.releases.get(fn)!.deploymentGroup.node.defaultChild as CfnElement);
+}
+
+/** The alarms that gate a function's release in a template, as its deployment group lists them (new every version). */
+function releaseAlarmIds(template: any, stack: FunctionStack, fn: string): string[] {
+  return template.Resources[deploymentGroupId(stack, fn)].Properties.AlarmConfiguration.Alarms.map(
+    (alarm: any) => alarm.Name.Ref,
   );
 }
 
@@ -446,8 +458,12 @@ describe('synthesized templates', () => {
                   versionId(a, stack, fn),
                   versionId(b, stack, fn),
                   aliasId(stack, fn),
-                  // The release alarms watch the new version (its ExecutedVersion), so they follow it.
+                  // The on-call alarms watch the new version (its ExecutedVersion), so they follow it; the release
+                  // alarms are new ones, which the deployment group lists instead of the old.
                   ...alarmIds(stack, fn),
+                  ...releaseAlarmIds(a, stack, fn),
+                  ...releaseAlarmIds(b, stack, fn),
+                  deploymentGroupId(stack, fn),
                 ])
                 .sort(),
             );

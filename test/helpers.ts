@@ -17,6 +17,7 @@ import { createApp, CreatedApp, TEST_SYNTH_ENV } from '../bin/main';
 import { cdkJsonContext as projectContext, PROJECT_ROOT } from '../bin/project';
 import { CONFIG_CONTEXT_KEY } from '../lib/config/app-config';
 import { ConfigError } from '../lib/config/config-error';
+import type { Services } from '../lib/service';
 import { SERVICES as FIXTURE_SERVICES } from './fixtures/project/lib/services';
 
 /**
@@ -44,6 +45,8 @@ export interface TestAppOptions {
   /** @default FIXTURE_ROOT */
   readonly projectRoot?: string;
   readonly outdir?: string;
+  /** @default - the fixture's service modules, for the stacks the configuration keeps */
+  readonly services?: Services;
 }
 
 /** Builds the fixture's app as `cdk synth` does, with the project's feature flags and the given changes. */
@@ -61,11 +64,13 @@ export function buildApp(options: TestAppOptions = {}): CreatedApp {
     projectRoot: options.projectRoot ?? FIXTURE_ROOT,
     outdir: options.outdir,
     // The fixture's service modules, for those of its stacks the test's configuration keeps.
-    services: Object.fromEntries(
-      Object.entries(FIXTURE_SERVICES).filter(([stack]) =>
-        Object.values<any>(config.functions ?? {}).some((f) => f?.stack === stack),
+    services:
+      options.services ??
+      Object.fromEntries(
+        Object.entries(FIXTURE_SERVICES).filter(([stack]) =>
+          Object.values<any>(config.functions ?? {}).some((f) => f?.stack === stack),
+        ),
       ),
-    ),
   });
 }
 

@@ -1,15 +1,18 @@
 /**
  * Releases: each function's `live` alias moves to a new version through CodeDeploy, and only the new version's own
  * errors and throttles (Lambda's `ExecutedVersion` dimension) can stop and roll back the shift, at the thresholds
- * of the environment's `alarms` setting. Tested on the fixture project: dev releases all at once, prod by canary.
+ * of the environment's `alarms` setting. The alarms that gate a release are created for it; the on-call alarms that
+ * watch the live version gate nothing. Tested on the fixture project: dev releases all at once, prod by canary.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import type { CreatedApp } from '../bin/main';
 import { FunctionStack } from '../lib/constructs/function-stack';
 import { LIVE_ALIAS, LiveAlias, SLOW_ALARMS_WARNING } from '../lib/constructs/live-alias';
-import { baseConfig, buildApp } from './helpers';
+import { baseConfig, buildApp, copyProject } from './helpers';
 
 const environments: { name: string; account: string }[] = baseConfig().environments;
 
@@ -21,10 +24,22 @@ interface Release {
   readonly template: Template;
   readonly functionId: string;
   readonly aliasId: string;
+  /** The on-call alarms. */
   readonly errorsAlarmId: string;
   readonly throttlesAlarmId: string;
+  /** The alarms that gate this release. */
+  readonly releaseErrorsAlarmId: string;
+  readonly releaseThrottlesAlarmId: string;
   readonly deploymentGroupId: string;
 }
+
+/** Every alarm of a release: the two that gate it, then the two on call. */
+const alarmIdsOf = (r: Release) => [
+  r.releaseErrorsAlarmId,
+  r.releaseThrottlesAlarmId,
+  r.errorsAlarmId,
+  r.throttlesAlarmId,
+];
 
 /** Every function stack of the app, by environment name (found in the tree: waves do not matter). */
 function functionStacks(created: CreatedApp): Map<string, FunctionStack[]> {
@@ -37,8 +52,9 @@ function releasesOf(created: CreatedApp): Release[] {
   return [...functionStacks(created)].flatMap(([environment, stacks]) =>
     stacks.flatMap((stack) => {
       const template = Template.fromStack(stack);
-      const id = (element: { node: { defaultChild?: unknown } }) =>
-        stack.getLogicalId(element.node.defaultChild as CfnElement);
+      // The id as synthesized, overrides included (a release alarm's carries its version's hash).
+      const id = (element: { node: { defaultChild?: unknown } }): string =>
+        stack.resolve((element.node.defaultChild as CfnElement).logicalId);
       return [...stack.releases].map(([functionName, release]: [string, LiveAlias]) => ({
         environment,
         stackName: stack.stackName,
@@ -48,6 +64,8 @@ function releasesOf(created: CreatedApp): Release[] {
         aliasId: id(release.alias),
         errorsAlarmId: id(release.errorsAlarm),
         throttlesAlarmId: id(release.throttlesAlarm),
+        releaseErrorsAlarmId: id(release.releaseErrorsAlarm),
+        releaseThrottlesAlarmId: id(release.releaseThrottlesAlarm),
         deploymentGroupId: id(release.deploymentGroup),
       }));
     }),
@@ -86,7 +104,7 @@ describe('the release alarms', () => {
     expect(releases.map((r) => `${r.environment}/${r.functionName}`).sort()).toEqual(expected.sort());
     for (const template of new Set(releases.map((r) => r.template))) {
       const aliases = Object.keys(template.findResources('AWS::Lambda::Alias'));
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * aliases.length);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 4 * aliases.length);
     }
   });
 
@@ -97,7 +115,7 @@ describe('the release alarms', () => {
       const version = alias.Properties.FunctionVersion;
       const [versionId] = version['Fn::GetAtt'];
       expect(resource(release, versionId).Type).toBe('AWS::Lambda::Version');
-      for (const alarmId of [release.errorsAlarmId, release.throttlesAlarmId]) {
+      for (const alarmId of alarmIdsOf(release)) {
         const alarm = resource(release, alarmId);
         expect({ alarmId, dimensions: dimensionsOf(alarm) }).toEqual({
           alarmId,
@@ -110,14 +128,16 @@ describe('the release alarms', () => {
         expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum' });
         expect(alarm.Properties.AlarmDescription).toContain('ExecutedVersion');
       }
-      expect(resource(release, release.errorsAlarmId).Properties.MetricName).toBe('Errors');
-      expect(resource(release, release.throttlesAlarmId).Properties.MetricName).toBe('Throttles');
+      for (const alarmId of [release.errorsAlarmId, release.releaseErrorsAlarmId])
+        expect(resource(release, alarmId).Properties.MetricName).toBe('Errors');
+      for (const alarmId of [release.throttlesAlarmId, release.releaseThrottlesAlarmId])
+        expect(resource(release, alarmId).Properties.MetricName).toBe('Throttles');
     }
   });
 
   test('go off at the first error or throttle in a minute by default, in every environment', () => {
     for (const release of releases) {
-      for (const alarmId of [release.errorsAlarmId, release.throttlesAlarmId]) {
+      for (const alarmId of alarmIdsOf(release)) {
         const alarm = resource(release, alarmId);
         expect(alarm.Properties).toMatchObject({
           Threshold: 1,
@@ -131,7 +151,7 @@ describe('the release alarms', () => {
     }
   });
 
-  test("are both listed by the function's deployment group, which stops and rolls back on either", () => {
+  test("that gate the release, and only they, are listed by the function's deployment group, which stops and rolls back on either", () => {
     for (const release of releases) {
       const alias = resource(release, release.aliasId);
       expect(alias.UpdatePolicy.CodeDeployLambdaAliasUpdate.DeploymentGroupName).toEqual({
@@ -140,7 +160,7 @@ describe('the release alarms', () => {
       const group = resource(release, release.deploymentGroupId);
       expect(group.Properties.AlarmConfiguration).toEqual({
         Enabled: true,
-        Alarms: [{ Name: { Ref: release.errorsAlarmId } }, { Name: { Ref: release.throttlesAlarmId } }],
+        Alarms: [{ Name: { Ref: release.releaseErrorsAlarmId } }, { Name: { Ref: release.releaseThrottlesAlarmId } }],
       });
       expect(group.Properties.AutoRollbackConfiguration.Events).toEqual(
         expect.arrayContaining(['DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST']),
@@ -148,11 +168,41 @@ describe('the release alarms', () => {
     }
   });
 
-  test('move to a new version before the alias does: the alias depends on both', () => {
+  test('that gate the release exist, and the deployment group lists them, before the alias moves', () => {
     for (const release of releases) {
       expect(resource(release, release.aliasId).DependsOn).toEqual(
-        expect.arrayContaining([release.errorsAlarmId, release.throttlesAlarmId]),
+        expect.arrayContaining([
+          release.releaseErrorsAlarmId,
+          release.releaseThrottlesAlarmId,
+          release.deploymentGroupId,
+        ]),
       );
+    }
+  });
+
+  test('that gate a release notify nobody; those on call notify and gate nothing, named for the function', () => {
+    for (const release of releases) {
+      const listed = JSON.stringify(
+        Object.values(release.template.findResources('AWS::CodeDeploy::DeploymentGroup')).map(
+          (g) => g.Properties.AlarmConfiguration,
+        ),
+      );
+      for (const alarmId of [release.errorsAlarmId, release.throttlesAlarmId]) {
+        expect({ alarmId, listed: listed.includes(`"${alarmId}"`) }).toEqual({ alarmId, listed: false });
+        expect(resource(release, alarmId).Properties.AlarmActions).toHaveLength(1);
+      }
+      for (const alarmId of [release.releaseErrorsAlarmId, release.releaseThrottlesAlarmId]) {
+        const alarm = resource(release, alarmId).Properties;
+        expect({ alarmId, actions: [alarm.AlarmActions, alarm.OKActions] }).toEqual({
+          alarmId,
+          actions: [undefined, undefined],
+        });
+        expect(alarm.AlarmName).toMatch(
+          new RegExp(
+            `^orders-${release.environment}-.+-${release.functionName}-release-[0-9a-f]{8}-(errors|throttles)$`,
+          ),
+        );
+      }
     }
   });
 
@@ -164,6 +214,56 @@ describe('the release alarms', () => {
           warnings: [],
         });
       }
+    }
+  });
+});
+
+describe('a fix pushed while the live version is failing (its on-call alarm in ALARM)', () => {
+  // CloudFormation creates a resource whose logical id is new (its alarm starts in INSUFFICIENT_DATA) and updates one
+  // whose id it knows (an updated alarm keeps its state, ALARM included, until its next evaluation).
+  const project = copyProject();
+  fs.appendFileSync(path.join(project, 'lambda', 'price-order', 'handler.py'), '\n# the fix\n');
+  const fixed = releasesOf(buildApp({ projectRoot: project }));
+  const pairs = releases.map((before) => {
+    const after = fixed.find((r) => r.environment === before.environment && r.functionName === before.functionName)!;
+    return { before, after, fixedFunction: before.functionName === 'price-order' };
+  });
+  const idsOf = (template: Template) => new Set(Object.keys(template.toJSON().Resources));
+
+  test('is gated by alarms created for it: none of them is a resource of the failing release', () => {
+    expect(pairs.filter((p) => p.fixedFunction)).toHaveLength(environments.length);
+    for (const { before, after } of pairs.filter((p) => p.fixedFunction)) {
+      const group = resource(after, after.deploymentGroupId).Properties.AlarmConfiguration.Alarms;
+      const gating: string[] = group.map((a: any) => a.Name.Ref);
+      expect(gating).toEqual([after.releaseErrorsAlarmId, after.releaseThrottlesAlarmId]);
+      for (const alarmId of gating)
+        expect({ alarmId, existed: idsOf(before.template).has(alarmId) }).toEqual({ alarmId, existed: false });
+      // The failing release's gating alarms leave the template: CloudFormation deletes them once the fix has shipped.
+      for (const alarmId of [before.releaseErrorsAlarmId, before.releaseThrottlesAlarmId])
+        expect({ alarmId, kept: idsOf(after.template).has(alarmId) }).toEqual({ alarmId, kept: false });
+      const names = (r: Release) =>
+        [r.releaseErrorsAlarmId, r.releaseThrottlesAlarmId].map((id) => resource(r, id).Properties.AlarmName);
+      expect(names(after).filter((n) => names(before).includes(n))).toEqual([]);
+    }
+  });
+
+  test('leaves the on-call alarms watching the live version, and out of every deployment group', () => {
+    for (const { before, after } of pairs.filter((p) => p.fixedFunction)) {
+      expect([after.errorsAlarmId, after.throttlesAlarmId]).toEqual([before.errorsAlarmId, before.throttlesAlarmId]);
+      const version = resource(after, after.aliasId).Properties.FunctionVersion;
+      for (const alarmId of [after.errorsAlarmId, after.throttlesAlarmId])
+        expect(dimensionsOf(resource(after, alarmId)).ExecutedVersion).toEqual(version);
+      const listed = Object.values(after.template.findResources('AWS::CodeDeploy::DeploymentGroup')).flatMap((g) =>
+        g.Properties.AlarmConfiguration.Alarms.map((a: any) => a.Name.Ref),
+      );
+      expect(listed).not.toContain(after.errorsAlarmId);
+      expect(listed).not.toContain(after.throttlesAlarmId);
+    }
+  });
+
+  test('creates no alarm for a function whose version did not change', () => {
+    for (const { before, after } of pairs.filter((p) => !p.fixedFunction)) {
+      expect(alarmIdsOf(after)).toEqual(alarmIdsOf(before));
     }
   });
 });
@@ -197,7 +297,7 @@ describe("an environment's alarms setting", () => {
     const evaluations = (of: Release[], environment: string) =>
       of
         .filter((r) => r.environment === environment)
-        .flatMap((r) => [r.errorsAlarmId, r.throttlesAlarmId].map((id) => evaluationOf(resource(r, id))));
+        .flatMap((r) => alarmIdsOf(r).map((id) => evaluationOf(resource(r, id))));
     expect(evaluations(changed, prod)).toEqual(
       evaluations(releases, prod).map((e) => ({
         ...e,

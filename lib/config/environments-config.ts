@@ -50,10 +50,11 @@ export interface EnvironmentConfig {
 }
 
 /**
- * The alarms that stop a release: each watches the new version only (through the `live` alias, Lambda's
- * `ExecutedVersion` dimension), and goes off when its count reaches its threshold in `evaluationPeriods`
- * consecutive periods of `periodMinutes`. They act only while CodeDeploy shifts traffic, so their window
- * (`periodMinutes` times `evaluationPeriods`) should fit in the deployment's; synth warns where it does not.
+ * The thresholds of a function's alarms: those created for each release, which stop and roll it back, and the
+ * on-call ones, which watch the live version and notify. Each watches one version only (through the `live` alias,
+ * Lambda's `ExecutedVersion` dimension), and goes off when its count reaches its threshold in `evaluationPeriods`
+ * consecutive periods of `periodMinutes`. The release alarms act only while CodeDeploy shifts traffic, so their
+ * window (`periodMinutes` times `evaluationPeriods`) should fit in the deployment's; synth warns where it does not.
  */
 export interface AlarmsConfig {
   /**
@@ -79,7 +80,7 @@ export interface AlarmsConfig {
   readonly evaluationPeriods: number;
   /**
    * Who hears of the alarms outside deployments too: e-mail addresses subscribed to the environment's alarm topic
-   * (`<app>-<environment>-alarms`, in its layer stack), which every alarm notifies when it goes off and when it is OK
+   * (`<app>-<environment>-alarms`, in its layer stack), which every on-call alarm notifies when it goes off and when it is OK
    * again. The topic exists without them; other endpoints (a chat channel, a pager) can subscribe to it.
    * @default - no subscription
    */

@@ -81,11 +81,27 @@ function alarmNamePrefix(appName: string, environment: string): string {
 }
 
 /**
- * The name of a function's release alarm: `<app>-<environment>-<stack>-<function>-<metric>` (lower case), unique in
+ * The name of a function's on-call alarm: `<app>-<environment>-<stack>-<function>-<metric>` (lower case), unique in
  * the account and region, readable in a notification, and matched by {@link alarmNamePattern}.
  */
 export function alarmName(appName: string, environment: string, stack: string, fn: string, metric: string): string {
   return `${alarmNamePrefix(appName, environment)}${stack}-${fn}-${metric.toLowerCase()}`;
+}
+
+/**
+ * The name of the alarm that gates one release of a function:
+ * `<app>-<environment>-<stack>-<function>-release-<release>-<metric>`, where `release` changes with every version.
+ * Each release's alarms are new resources, created while the previous release's still exist: their names differ.
+ */
+export function releaseAlarmName(
+  appName: string,
+  environment: string,
+  stack: string,
+  fn: string,
+  metric: string,
+  release: string,
+): string {
+  return `${alarmNamePrefix(appName, environment)}${stack}-${fn}-release-${release}-${metric.toLowerCase()}`;
 }
 
 /** The names of an environment's alarms, as a pattern: the alarm topic accepts these alarms only. */

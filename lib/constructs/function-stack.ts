@@ -18,6 +18,7 @@ import { LiveAlias } from './live-alias';
 import { functionCodeDir } from '../config/project-layout';
 import {
   alarmName,
+  releaseAlarmName,
   alarmTopicName,
   functionEnvironment,
   pascalCase,
@@ -174,6 +175,8 @@ export class FunctionStack extends Stack {
           strategy: props.deployment,
           alarms: props.alarms,
           alarmNames: (metric) => alarmName(props.appName, props.environmentName, props.name, config.name, metric),
+          releaseAlarmNames: (metric, release) =>
+            releaseAlarmName(props.appName, props.environmentName, props.name, config.name, metric, release),
           alarmTopic,
           application,
         }),

@@ -1,4 +1,5 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { Annotations, CfnResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -64,12 +65,18 @@ export interface LiveAliasProps {
    */
   readonly alarms?: AlarmsConfig;
   /**
-   * The name of the alarm on a metric (`Errors`, `Throttles`).
+   * The name of the on-call alarm on a metric (`Errors`, `Throttles`).
    * @default - names CloudFormation generates
    */
   readonly alarmNames?: (metric: string) => string;
   /**
-   * The topic the alarms notify when they go off and when they are OK again, during a release or not.
+   * The name of the release alarm on a metric for one release (`release`: 8 hex characters that change with every
+   * new version). Each release gets new alarms, so the name must contain `release`.
+   * @default - names CloudFormation generates
+   */
+  readonly releaseAlarmNames?: (metric: string, release: string) => string;
+  /**
+   * The topic the on-call alarms notify when they go off and when they are OK again.
    * @default - no notification
    */
   readonly alarmTopic?: sns.ITopic;
@@ -78,47 +85,62 @@ export interface LiveAliasProps {
 /**
  * A function's safe release: a version published whenever its code, configuration or any layer's fingerprint
  * changes (and only then), the `live` alias on it, and a CodeDeploy deployment group that shifts the alias to a
- * new version by the environment's strategy. Two alarms watch the new version's own errors and throttles through
- * the alias (Lambda's `ExecutedVersion` dimension): either, during the shift, stops the deployment and moves the
- * alias back to the previous version; so does a failed or stopped deployment. The old version's traffic, most of it
- * during a canary, can neither stop a good release nor hide a bad one. Outside a release the same alarms watch every
- * call of the live version, and notify the environment's alarm topic when they go off and when they are OK again.
+ * new version by the environment's strategy. Two kinds of alarms watch the version's own calls through the alias
+ * (Lambda's `ExecutedVersion` dimension), so the old version's traffic, most of it during a canary, can neither stop
+ * a good release nor hide a bad one:
+ *
+ * - **Release alarms** (`releaseErrorsAlarm`, `releaseThrottlesAlarm`) gate CodeDeploy: either, during the shift,
+ *   stops the deployment and moves the alias back. They are created anew for every version (their logical id and
+ *   name carry a hash of the version's), so each release is judged by alarms that start in `INSUFFICIENT_DATA` and
+ *   have seen only the new version's calls. They notify nobody.
+ * - **On-call alarms** (`errorsAlarm`, `throttlesAlarm`) watch the live version between releases and notify the
+ *   environment's alarm topic when they go off and when they are OK again. No deployment group lists them.
+ *
+ * Why separate: an alarm that CloudFormation updates keeps its state (`PutMetricAlarm`) until its next evaluation.
+ * Were one alarm both, a fix pushed while the live version fails would meet it already in `ALARM`, re-pointed at the
+ * fix but not yet evaluated: CodeDeploy would stop the fix at once (`DEPLOYMENT_STOP_ON_ALARM`) and CloudFormation
+ * would roll the stack back onto the failing version. A new alarm has no state to carry.
  */
 export class LiveAlias extends Construct {
   readonly alias: lambda.Alias;
+  /** The on-call alarm on the live version's errors: notifies the alarm topic, gates nothing. */
   readonly errorsAlarm: cloudwatch.Alarm;
+  /** The on-call alarm on the live version's throttles: notifies the alarm topic, gates nothing. */
   readonly throttlesAlarm: cloudwatch.Alarm;
+  /** The release alarm on the new version's errors: created for this version, listed by the deployment group. */
+  readonly releaseErrorsAlarm: cloudwatch.Alarm;
+  /** The release alarm on the new version's throttles: created for this version, listed by the deployment group. */
+  readonly releaseThrottlesAlarm: cloudwatch.Alarm;
   readonly deploymentGroup: codedeploy.LambdaDeploymentGroup;
 
   constructor(scope: Construct, id: string, props: LiveAliasProps) {
     super(scope, id);
     const fn = props.function;
     fn.invalidateVersionBasedOn(props.layerVersionKeys.join(','));
+    const version = fn.currentVersion;
     this.alias = new lambda.Alias(this, 'Alias', {
       aliasName: LIVE_ALIAS,
-      version: fn.currentVersion,
+      version,
       description: 'The version callers use; moved by CodeDeploy',
     });
 
     const alarms = props.alarms ?? ALARM_DEFAULTS;
-    // The new version's own calls through the alias: during a canary the old version's traffic, still most of it,
-    // can neither stop the release nor hide the new version's failures (Lambda's ExecutedVersion dimension).
-    const newVersionMetric = (metricName: string) =>
+    const metric = (metricName: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/Lambda',
         metricName,
         dimensionsMap: {
           FunctionName: fn.functionName,
           Resource: `${fn.functionName}:${LIVE_ALIAS}`,
-          ExecutedVersion: fn.currentVersion.version,
+          ExecutedVersion: version.version,
         },
         period: Duration.minutes(alarms.periodMinutes),
         statistic: cloudwatch.Stats.SUM,
       });
-    const alarmOn = (alarmId: string, metricName: string, threshold: number) =>
+    const alarmOn = (alarmId: string, metricName: string, threshold: number, name: string | undefined, role: string) =>
       new cloudwatch.Alarm(this, alarmId, {
-        ...(props.alarmNames ? { alarmName: props.alarmNames(metricName) } : {}),
-        metric: newVersionMetric(metricName),
+        ...(name ? { alarmName: name } : {}),
+        metric: metric(metricName),
         threshold,
         evaluationPeriods: alarms.evaluationPeriods,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -126,12 +148,39 @@ export class LiveAlias extends Construct {
         alarmDescription:
           `${metricName} of the version the ${LIVE_ALIAS} alias points to, its own calls through the alias only ` +
           `(ExecutedVersion): at least ${threshold} in each of ${alarms.evaluationPeriods} consecutive ` +
-          `${alarms.periodMinutes}-minute period(s). While CodeDeploy shifts ${LIVE_ALIAS} to this version, it ` +
-          `stops the deployment and moves ${LIVE_ALIAS} back to the previous version` +
-          (props.alarmTopic ? `. It notifies the environment's alarm topic, during a release or not` : ''),
+          `${alarms.periodMinutes}-minute period(s). ${role}`,
       });
-    this.errorsAlarm = alarmOn('Errors', 'Errors', alarms.errors);
-    this.throttlesAlarm = alarmOn('Throttles', 'Throttles', alarms.throttles);
+
+    const gate = (alarmId: string, metricName: string, threshold: number) => {
+      const alarm = alarmOn(
+        alarmId,
+        metricName,
+        threshold,
+        props.releaseAlarmNames?.(metricName, releaseTag(version, 8)),
+        `Created for this version: while CodeDeploy shifts ${LIVE_ALIAS} to it, it stops the deployment and moves ` +
+          `${LIVE_ALIAS} back to the previous version. The next version gets a new one; it notifies nobody.`,
+      );
+      // A logical id of its own for every version: CloudFormation creates the next release's alarm, never updates
+      // this one (an updated alarm keeps its state), and deletes this one once the next release has succeeded.
+      const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
+      const original = Stack.of(this).resolve(cfn.logicalId) as string;
+      cfn.overrideLogicalId(`${original.slice(0, 255 - 32)}${releaseTag(version, 32)}`);
+      return alarm;
+    };
+    this.releaseErrorsAlarm = gate('ReleaseErrors', 'Errors', alarms.errors);
+    this.releaseThrottlesAlarm = gate('ReleaseThrottles', 'Throttles', alarms.throttles);
+
+    const onCall = (alarmId: string, metricName: string, threshold: number) =>
+      alarmOn(
+        alarmId,
+        metricName,
+        threshold,
+        props.alarmNames?.(metricName),
+        `On call: watches the live version between releases and gates no deployment` +
+          (props.alarmTopic ? `; notifies the environment's alarm topic when it goes off and when it is OK again` : ''),
+      );
+    this.errorsAlarm = onCall('Errors', 'Errors', alarms.errors);
+    this.throttlesAlarm = onCall('Throttles', 'Throttles', alarms.throttles);
     if (props.alarmTopic) {
       const notify = new actions.SnsAction(props.alarmTopic);
       for (const alarm of [this.errorsAlarm, this.throttlesAlarm]) {
@@ -139,21 +188,39 @@ export class LiveAlias extends Construct {
         alarm.addOkAction(notify);
       }
     }
-    // CloudFormation moves the alarms to the new version before it updates the alias, which starts the shift: they
-    // do not watch the old version while CodeDeploy moves traffic off it. (An updated alarm keeps its state until its
-    // next evaluation, at most a period later.)
-    this.alias.node.addDependency(this.errorsAlarm, this.throttlesAlarm);
     warnIfSlowerThanDeployment(this, alarms, props.strategy);
 
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
       application: props.application,
       alias: this.alias,
       deploymentConfig: DEPLOYMENT_CONFIGS[props.strategy],
-      alarms: [this.errorsAlarm, this.throttlesAlarm],
+      alarms: [this.releaseErrorsAlarm, this.releaseThrottlesAlarm],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
+    // The shift starts when CloudFormation updates the alias: by then the release's alarms exist and the deployment
+    // group lists them, not the previous release's. (The alias resource only: what hangs on the alias, such as its
+    // event source mappings, need not change with every release.)
+    const cfnAlias = this.alias.node.defaultChild as lambda.CfnAlias;
+    for (const before of [this.releaseErrorsAlarm, this.releaseThrottlesAlarm, this.deploymentGroup])
+      cfnAlias.addResourceDependency(before.node.defaultChild as CfnResource);
     acknowledge(this.deploymentGroup.role, RELEASE_ACKNOWLEDGEMENTS.codeDeployManagedPolicy);
   }
+}
+
+/**
+ * `length` hex characters that change with the version: a hash of the version's logical id, which aws-cdk-lib derives
+ * from everything the version publishes (a new version is a new `AWS::Lambda::Version` resource). Computed at synth,
+ * when the function is complete.
+ */
+function releaseTag(version: lambda.Version, length: number): string {
+  const logicalId = (version.node.defaultChild as lambda.CfnVersion).logicalId;
+  return Lazy.uncachedString({
+    produce: (context) =>
+      createHash('sha256')
+        .update(String(context.resolve(logicalId)))
+        .digest('hex')
+        .slice(0, length),
+  });
 }
 
 /** Warns when the alarms cannot go off before the deployment has moved all traffic to the new version. */

@@ -5,7 +5,7 @@ import { GetPolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { loadProjectConfig } from '../../bin/project';
-import { BOOTSTRAP_QUALIFIER, pascalCase } from '../../lib/config/naming';
+import { BOOTSTRAP_QUALIFIER, functionStackName, pascalCase } from '../../lib/config/naming';
 import { functionExists, parametersUnder, readFunctions, readLayers, stacksNamed } from './checks';
 import { environmentExpectations, Expectations, sandboxExpectations } from './expectations';
 import { pipelineAssets } from './pipeline-assets';
@@ -250,9 +250,9 @@ async function reviewBeforeApproval(run: Run): Promise<void> {
   if (!environment) throw new NotRun('no environment in another account requires an approval');
   const stage = pascalCase(environment.name);
   run.sh('npx cdk synth --quiet');
-  // As CodeBuild runs a phase: one shell, stopping at the first failing command, from the assembly's root, with the
-  // pinned CLI the step installs.
-  const script = ['set -e', 'cd cdk.out', ...reviewCommands(run.root, stage)].join('\n');
+  // As CodeBuild runs a phase: one shell, stopping at the first failing command, from the source checkout with the
+  // cloud assembly in cdk.out (the step's inputs), with the pinned CLI the step installs.
+  const script = ['set -e', ...reviewCommands(run.root, stage)].join('\n');
   const env = {
     CODEBUILD_BUILD_ARN: `arn:aws:codebuild:${config.pipeline.region}:${config.pipeline.account}:build/ReviewChanges:1`,
   };
@@ -260,11 +260,26 @@ async function reviewBeforeApproval(run: Run): Promise<void> {
   const reviewed = run.sh(`sh -c '${script.replace(/'/g, `'\\''`)}'`, {
     env: { ...env, AWS_PROFILE: pipelineProfile },
   });
+  // Nothing of this environment is deployed yet: every resource of every stack is new, its roles and policies too.
+  const stacks = [
+    `${stage}-Layers-SharedLayers`,
+    ...[...new Set(config.functions.map((f) => f.stack))].map((s) => functionStackName(environment.name, s)),
+  ];
+  const summary = /^Summary for the approval:\n(.*)$/m.exec(reviewed)?.[1];
   run.check(
-    `the review before ${environment.name}'s approval reads its stacks through the lookup role the pipeline account is trusted with, and sums them up`,
-    /No permission is broadened|BROADENS PERMISSIONS|REPLACES OR DELETES/.test(reviewed)
-      ? []
-      : [`no summary:\n${tail(reviewed, 10)}`],
+    `the review before ${environment.name}'s approval reads its stacks through the lookup role the pipeline account is trusted with, and sums each up: a first deploy broadens permissions (new roles) and replaces or deletes nothing`,
+    [
+      ...(summary === undefined ? [`no summary:\n${tail(reviewed, 10)}`] : []),
+      ...(summary !== undefined && !summary.startsWith('This release BROADENS PERMISSIONS.')
+        ? [`the summary is not that of a first deploy: ${summary}`]
+        : []),
+      ...(summary?.includes('REPLACES OR DELETES') ? [`it replaces or deletes something: ${summary}`] : []),
+      // Refused the lookup role, the CLI reads through the deploy role instead, and says so.
+      ...(/Could not assume role in target account/.test(reviewed)
+        ? [`not through the lookup role:\n${tail(reviewed, 10)}`]
+        : []),
+      ...stacks.filter((name) => !new RegExp(`^${name}$`, 'm').test(reviewed)).map((name) => `no review of ${name}`),
+    ],
   );
   const untrusted =
     config.environments.find((e) => e.account !== environment.account)?.account ?? config.pipeline.account;
@@ -274,9 +289,7 @@ async function reviewBeforeApproval(run: Run): Promise<void> {
   });
   run.check(
     `the review fails, leaving nothing to approve, when ${environment.name}'s stacks cannot be read (credentials of ${untrusted}, which ${environment.account} does not trust)`,
-    /summary|No permission is broadened/.test(refused.split('\n').slice(-3).join('\n'))
-      ? [`it summed up anyway:\n${tail(refused, 10)}`]
-      : [],
+    /Summary for the approval/.test(refused) ? [`it summed up anyway:\n${tail(refused, 10)}`] : [],
   );
 }
 

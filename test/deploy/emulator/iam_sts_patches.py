@@ -71,7 +71,10 @@ def assume_role_needs_trust():
     """moto 5.2.1 lets any credentials assume any role ARN, even one that does not exist. AWS refuses (AccessDenied,
     "User: <caller> is not authorized to perform: sts:AssumeRole on resource: <role>") unless the role exists and its
     trust policy allows the caller: its account (`<account>`, `arn:<partition>:iam::<account>:root`), its own ARN, or
-    `*`. Conditions are not evaluated. The role SUITE_ROLE stands for a user's own profile of an account."""
+    `*`. Conditions are not evaluated. The role SUITE_ROLE stands for a user's own profile of an account.
+
+    moto's CloudFormation leaves a `null` where an `Fn::If` in a list gives `AWS::NoValue` (the bootstrap template's
+    lookup role trusts other accounts that way); AWS drops the element, and so do these checks."""
     from moto.sts import responses as sts_responses
     from moto.sts.exceptions import STSClientError
 
@@ -85,6 +88,8 @@ def assume_role_needs_trust():
         document = json.loads(role.assume_role_policy_document or "{}")
         statements = document.get("Statement", [])
         for statement in statements if isinstance(statements, list) else [statements]:
+            if not isinstance(statement, dict):
+                continue
             actions = statement.get("Action", [])
             actions = actions if isinstance(actions, list) else [actions]
             if statement.get("Effect") != "Allow" or not {"sts:AssumeRole", "sts:*", "*"} & set(actions):
