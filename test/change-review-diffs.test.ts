@@ -50,7 +50,7 @@ const step = (() => {
   const [pipeline] = Object.values<any>(deployed.pipeline.Resources).filter(
     (r) => r.Type === 'AWS::CodePipeline::Pipeline',
   );
-  const actions: any[] = pipeline.Properties.Stages.find((s: any) => s.Name === 'Prod-Layers').Actions;
+  const actions: any[] = pipeline.Properties.Stages.find((s: any) => s.Name === 'Prod-Approval').Actions;
   const review = actions.find((a) => a.Name === 'ReviewChanges');
   const approval = actions.find((a) => a.ActionTypeId.Category === 'Approval');
   const buildspec = JSON.parse(
