@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Annotations, AssetHashType, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { layerVersionDescription } from '../layer-content/layer-fingerprint';
 import { LAYER_ASSET_EXCLUDE, LayerContent } from '../layer-content/layer-source';
 import { toLambdaArchitecture, toLambdaRuntime } from './lambda-types';
 
@@ -41,7 +42,7 @@ export class PythonLayer extends Construct {
     super(scope, id);
     const { layer, assetPath, fingerprint, warning } = props.content;
     this.fingerprint = fingerprint;
-    const description = `${layer.description} [fingerprint ${fingerprint}]`;
+    const description = layerVersionDescription(layer.description, fingerprint);
     this.versionKey = createHash('sha256').update(description).digest('hex').slice(0, 32);
     if (warning) {
       Annotations.of(this).addWarningV2('python-layers:layer-not-built', warning);
