@@ -16,6 +16,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { lifecycleTarget, parseLayersArgs } from '../bin/layers';
 import { loadProjectConfig } from '../bin/project';
 import {
@@ -26,6 +29,8 @@ import {
 } from '../lib/layer-lifecycle/layer-inventory';
 import { applyPrune, planPrune, PruneDecision, PruneFailedError } from '../lib/layer-lifecycle/layer-prune';
 import { formatInventory, formatPlan } from '../lib/layer-lifecycle/layer-report';
+import type { ClientsFor } from '../lib/doctor/aws-clients';
+import { checkLayerVersions } from '../lib/doctor/layer-versions-check';
 import { sbomLocation } from '../lib/layer-content/layer-sbom-location';
 import { copyProjectWithTools, errorOf, FIXTURE_ROOT, noCredentialsEnv, runEntryPoint } from './helpers';
 
@@ -501,6 +506,80 @@ describe('the command line', () => {
       const result = runEntryPoint(root, 'bin/layers.ts', ['prune', '--keep', '0'], { env: noCredentialsEnv(root) });
       expect(result.stderr).toContain('usage: npm run layers -- ls');
       expect(result.status).toBe(2);
+    });
+  });
+});
+
+describe('npm run doctor -- --aws', () => {
+  const config = loadProjectConfig(FIXTURE_ROOT);
+  // Credentials for dev's account only: prod's is reported as not checked by checkAws, and skipped here.
+  const devOnly: ClientsFor = async (account) =>
+    account === ACCOUNT
+      ? {
+          ...clients,
+          iam: new IAMClient({ region: REGION }),
+          connections: new CodeStarConnectionsClient({ region: REGION }),
+          cloudFormation: new CloudFormationClient({ region: REGION }),
+          profile: 'dev-admin',
+        }
+      : undefined;
+  const prune =
+    'npm run layers -- prune --env dev --profile dev-admin (a dry run that lists what is safe to delete; then add --apply)';
+
+  test('a few unused versions and a roomy region: ok, with the numbers', async () => {
+    expect(await checkLayerVersions(config, devOnly)).toEqual([
+      {
+        level: 'ok',
+        check: `dev layer versions (${ACCOUNT}, ${REGION})`,
+        message: "7 unused layer version(s); the region's code storage 1.5 GB of 75.0 GB (2.0%)",
+      },
+    ]);
+  });
+
+  test('more unused versions than the threshold: a warning per layer, with the prune command', async () => {
+    world.layers.set(
+      COMMON,
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    world.parameters.set('/orders/dev/layers/common/version', '20');
+    const [finding] = await checkLayerVersions(config, devOnly);
+    expect(finding).toEqual({
+      level: 'warn',
+      check: `dev layer versions (${ACCOUNT}, ${REGION})`,
+      message:
+        // Of 20 versions, SSM names 20, live and $LATEST use 8, an old function version uses 2.
+        `18 layer versions that no function version or alias uses and SSM does not name (${COMMON}: 17, ${DOMAIN}: 1; ` +
+        '176.8 KB), more than 10',
+      fix: prune,
+    });
+  });
+
+  test('a region whose code storage is more than half full: a warning, with the prune command', async () => {
+    lambda.on(GetAccountSettingsCommand).resolves({
+      AccountLimit: { TotalCodeSize: 80_530_636_800 },
+      AccountUsage: { TotalCodeSize: 48_318_382_080 },
+    });
+    const [finding] = await checkLayerVersions(config, devOnly);
+    expect(finding).toMatchObject({
+      level: 'warn',
+      message:
+        "the region's code storage is 60% used (45.0 GB of 75.0 GB), more than 50%: a deploy fails when it is full",
+      fix: prune,
+    });
+  });
+
+  test('an environment where the app is not deployed yet is fine; one whose layers cannot be read is a warning', async () => {
+    world = { ...releasedWorld(), layers: new Map(), parameters: new Map() };
+    expect((await checkLayerVersions(config, devOnly))[0]).toMatchObject({
+      level: 'ok',
+      message: "none of the app's layers is deployed here yet",
+    });
+    lambda
+      .on(ListLayerVersionsCommand)
+      .rejects(new Error('User is not authorized to perform: lambda:ListLayerVersions'));
+    expect((await checkLayerVersions(config, devOnly))[0]).toMatchObject({
+      level: 'warn',
+      message: 'cannot list the layer versions: User is not authorized to perform: lambda:ListLayerVersions',
     });
   });
 });
