@@ -8,6 +8,7 @@ import { loadProjectConfig } from '../../bin/project';
 import { BOOTSTRAP_QUALIFIER, pascalCase } from '../../lib/config/naming';
 import { functionExists, parametersUnder, readFunctions, readLayers, stacksNamed } from './checks';
 import { environmentExpectations, Expectations, sandboxExpectations } from './expectations';
+import { layerLifecycle } from './lifecycle-scenario';
 import { boundaryArnAt, checkDeployed, NotRun, Run, SANDBOX, ScenarioFailure, tail } from './run';
 
 async function bootstrap(run: Run): Promise<void> {
@@ -316,6 +317,7 @@ export const SCENARIOS: readonly [string, (run: Run, state: State) => Promise<vo
   ["a layer's code changes, then the same deploy again", layerChange],
   ['a function removed, and a stack left with none', removeFunction],
   ["a pipeline environment's stacks deployed by hand from the pipeline account", pipelineEnvironmentByHand],
+  ["README's layer lifecycle in that environment: ls, prune's dry run, prune --apply", layerLifecycle],
   ['the review before an approval, with and without the trust it needs', reviewBeforeApproval],
   ['npm run sandbox -- destroy', destroy],
 ];
