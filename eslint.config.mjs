@@ -19,7 +19,7 @@ const ABOVE_CONFIG = [
   'lib/stages',
   'lib/local',
 ];
-const TOOLS = ['lib/doctor', 'lib/services', 'pipeline', 'bin'];
+const TOOLS = ['lib/doctor', 'lib/layer-lifecycle', 'lib/services', 'pipeline', 'bin'];
 const LAYERS = [
   { target: 'lib/config', from: [...ABOVE_CONFIG, 'lib/service.ts', ...TOOLS] },
   { target: 'lib/layer-content', from: [...ABOVE_CONFIG.slice(1), 'lib/service.ts', ...TOOLS] },
@@ -32,6 +32,21 @@ const LAYERS = [
   { target: 'lib/service.ts', from: ['lib/layer-build', 'lib/stages', 'lib/local', ...TOOLS] },
   { target: 'lib/stages', from: ['lib/layer-build', 'lib/local', ...TOOLS] },
   { target: 'lib/local', from: ['lib/layer-build', 'lib/stages', ...TOOLS] },
+  {
+    target: 'lib/layer-lifecycle',
+    from: [
+      'lib/policy',
+      'lib/constructs',
+      'lib/stages',
+      'lib/local',
+      'lib/layer-build',
+      'lib/service.ts',
+      'lib/doctor',
+      'lib/services',
+      'pipeline',
+      'bin',
+    ],
+  },
   { target: 'lib/doctor', from: ['lib/services', 'pipeline', 'bin'] },
   { target: 'pipeline', from: ['lib/doctor', 'lib/services', 'bin'] },
 ];
@@ -54,7 +69,17 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       'import/no-extraneous-dependencies': [
         'error',
-        { devDependencies: ['test/**', 'bench/**', 'bin/doctor.ts', 'lib/doctor/**'], optionalDependencies: false },
+        {
+          devDependencies: [
+            'test/**',
+            'bench/**',
+            'bin/doctor.ts',
+            'bin/layers.ts',
+            'lib/doctor/**',
+            'lib/layer-lifecycle/**',
+          ],
+          optionalDependencies: false,
+        },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import/no-cycle': ['error', { ignoreExternal: true }],

@@ -4,9 +4,9 @@
  *
  * - npm: `npm audit` of every package in package-lock.json, development packages included (they run in Synth, with
  *   its credentials); an advisory of high or critical severity fails.
- * - Python: pip-audit of every package the built layers ship (`build/layers/<layer>/manifest.json`: the versions pip
- *   installed for Lambda's platform, dependencies included), without pip (`--no-deps --disable-pip`); pip-audit
- *   reports no severity, so any known vulnerability fails.
+ * - Python: pip-audit of every package the built layers ship, as each layer's bill of materials lists them
+ *   (`build/layers/<layer>/sbom.cdx.json`: the versions pip installed for Lambda's platform, dependencies included),
+ *   without pip (`--no-deps --disable-pip`); pip-audit reports no severity, so any known vulnerability fails.
  *
  * An advisory that does not apply can be accepted for a while in `audit-exceptions.json` (id, reason, expiry).
  * Without `--strict` (on a laptop), an audit that cannot run (no pip-audit, a layer not built, no advisory service) is
@@ -31,6 +31,8 @@ import {
   pipAuditFindings,
 } from '../lib/layer-build/dependency-audit';
 import { BUILDER_VERSION } from '../lib/layer-build/layer-builder';
+import { sbomPackages } from '../lib/layer-build/layer-sbom';
+import { SBOM_FILE } from '../lib/layer-content/layer-sbom-location';
 import { sourceFingerprint } from '../lib/layer-content/layer-fingerprint';
 import { MANIFEST_FILE } from '../lib/layer-content/layer-manifest';
 import { BUILD_LAYERS_COMMAND, hasRequirements, readManifest } from '../lib/layer-content/layer-source';
@@ -69,15 +71,18 @@ function pythonAudit(): Outcome & { readonly audited?: string } {
   for (const layer of config.layers) {
     if (!hasRequirements(path.join(layerSourceDir(PROJECT_ROOT, layer.name), 'requirements.txt'))) continue;
     const manifest = readManifest(path.join(layerBuildDir(PROJECT_ROOT, layer.name), MANIFEST_FILE));
+    const sbom = path.join(layerBuildDir(PROJECT_ROOT, layer.name), SBOM_FILE);
     const current =
       manifest?.builderVersion === BUILDER_VERSION &&
-      manifest.sourceFingerprint === sourceFingerprint(layerSourceDir(PROJECT_ROOT, layer.name), layer);
+      manifest.sourceFingerprint === sourceFingerprint(layerSourceDir(PROJECT_ROOT, layer.name), layer) &&
+      fs.existsSync(sbom);
     if (!manifest || !current) {
       unbuilt.push(layer.name);
       continue;
     }
     layers.push(layer.name);
-    for (const p of manifest.packages) {
+    // What the layer ships, as its bill of materials says: the audit and the SBOM can never disagree.
+    for (const p of sbomPackages(fs.readFileSync(sbom, 'utf8'))) {
       const key = `${normalizeName(p.name)}==${p.version}`;
       const entry = packages.get(key) ?? { line: `${p.name}==${p.version}`, layers: [] };
       entry.layers.push(layer.name);

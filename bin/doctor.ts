@@ -5,12 +5,14 @@
  * A preflight for the first deploy, and a check of what is deployed (the checks are in `lib/doctor/`, one a file).
  * Offline by default: the configuration, the template's placeholders, the app synthesized as `cdk synth` does it,
  * the tools and the layers. `--aws` also checks each account of the configuration with the credentials of the given profiles (or the
- * default credentials, for the account they belong to), and lists the stacks of the app it no longer defines.
+ * default credentials, for the account they belong to), lists the stacks of the app it no longer defines, and warns
+ * about each environment's unused layer versions and its region's code storage.
  * Exits 1 when a check fails.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -21,6 +23,7 @@ import type { ClientsFor } from '../lib/doctor/aws-clients';
 import { cliBootstrapVersion } from '../lib/doctor/bootstrap-check';
 import { checkConfigWith } from '../lib/doctor/config-check';
 import type { Finding } from '../lib/doctor/finding';
+import { checkLayerVersions } from '../lib/doctor/layer-versions-check';
 import { checkLayers } from '../lib/doctor/layers-check';
 import { checkOrphanStacks } from '../lib/doctor/orphan-stacks-check';
 import { checkPlaceholders } from '../lib/doctor/placeholders-check';
@@ -150,6 +153,7 @@ async function awsClients(
       iam: new IAMClient({ credentials, region }),
       connections: new CodeStarConnectionsClient({ credentials, region }),
       cloudFormation: new CloudFormationClient({ credentials, region }),
+      lambda: new LambdaClient({ credentials, region }),
       profile,
     };
   };
@@ -180,6 +184,7 @@ if (require.main === module) {
     if (options.aws && config) {
       const aws = await awsClients(config, options.profiles);
       findings.push(...aws.findings, ...(await checkAws(config, aws.clientsFor, cliBootstrapVersion(PROJECT_ROOT))));
+      findings.push(...(await checkLayerVersions(config, aws.clientsFor)));
       if (synth?.stacks) findings.push(...(await checkOrphanStacks(config, synth.stacks, aws.clientsFor)));
       else {
         findings.push({

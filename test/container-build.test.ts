@@ -163,6 +163,8 @@ describe('the engine command line', () => {
       '/build/layer/requirements.txt',
       '--target',
       '/build/out/site',
+      '--report',
+      '/build/out/pip-report.json',
       '--no-compile',
       '--no-user',
       '--disable-pip-version-check',

@@ -17,7 +17,8 @@ import {
 } from '../lib/layer-build/dependency-audit';
 import { loadProjectConfig } from '../bin/project';
 import { buildLayer } from '../lib/layer-build/layer-builder';
-import { layerSourceDir } from '../lib/config/project-layout';
+import { layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
+import { SBOM_FILE } from '../lib/layer-content/layer-sbom-location';
 import { dependencyAuditCommands } from '../pipeline/dependency-audit';
 import { buildApp, copyProjectWithTools, runEntryPoint, tempDir } from './helpers';
 import { offlinePipEnv, wheelhouse, WheelSpec, withEnv } from './wheels';
@@ -250,7 +251,7 @@ describe('npm run audit', () => {
     });
 
   beforeAll(async () => {
-    // The fixture's common layer, built offline with one package: what the audit reads is its manifest.
+    // The fixture's common layer, built offline with one package: what the audit reads is its SBOM.
     fs.writeFileSync(path.join(layerSourceDir(root, 'common'), 'requirements.txt'), 'tinyjson==1.0.0\n');
     const house = wheelhouse(tinyjson);
     const common = loadProjectConfig(root).layers.find((l) => l.name === 'common')!;
@@ -269,6 +270,25 @@ describe('npm run audit', () => {
     const call = JSON.parse(fs.readFileSync(log, 'utf8'));
     expect(call.requirements).toBe('tinyjson==1.0.0\n');
     expect(call.args).toEqual(expect.arrayContaining(['--no-deps', '--disable-pip', '--strict', '--format', 'json']));
+  });
+
+  test('reads what a layer ships from its SBOM, not from the manifest; a build without one is not audited', () => {
+    const dir = layerBuildDir(root, 'common');
+    const manifestFile = path.join(dir, 'manifest.json');
+    const manifest = fs.readFileSync(manifestFile, 'utf8');
+    const sbom = fs.readFileSync(path.join(dir, SBOM_FILE));
+    try {
+      fs.writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(manifest), packages: [] }));
+      expect(audit([], {}).status).toBe(0);
+      expect(JSON.parse(fs.readFileSync(log, 'utf8')).requirements).toBe('tinyjson==1.0.0\n');
+      fs.rmSync(path.join(dir, SBOM_FILE));
+      const strict = audit(['--strict'], {});
+      expect(strict.status).toBe(1);
+      expect(strict.stderr).toContain('layer common is not built, or built from an older source');
+    } finally {
+      fs.writeFileSync(manifestFile, manifest);
+      fs.writeFileSync(path.join(dir, SBOM_FILE), sbom);
+    }
   });
 
   test('a high npm advisory fails, naming the package, the advisory and the fix', () => {

@@ -11,6 +11,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-codestar-connections';
 import { GetPolicyCommand, GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { aws_s3 as s3 } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -30,6 +31,7 @@ import { appStacks } from '../lib/doctor/synth-check';
 import { checkNode, checkPython } from '../lib/doctor/tools-check';
 import { sourceFingerprint } from '../lib/layer-content/layer-fingerprint';
 import { MANIFEST_FILE } from '../lib/layer-content/layer-manifest';
+import { SBOM_FILE } from '../lib/layer-content/layer-sbom-location';
 import { STRICT_LAYERS_CONTEXT_KEY } from '../lib/layer-content/layer-source';
 import {
   asCdkSynth,
@@ -235,12 +237,14 @@ describe('offline', () => {
   });
 
   test('a layer build synth cannot read fails synth although the configuration parses', () => {
-    // A build whose manifest matches the layer's source, but whose python/ is a file: synth throws reading it.
+    // A build whose manifest matches the layer's source, with its SBOM, but whose python/ is a file: synth throws
+    // reading it.
     const root = copyProject();
     const domain = config.layers.find((l) => l.name === 'domain')!;
     const buildDir = layerBuildDir(root, 'domain');
     fs.mkdirSync(buildDir, { recursive: true });
     fs.writeFileSync(path.join(buildDir, 'python'), 'not a folder');
+    fs.writeFileSync(path.join(buildDir, SBOM_FILE), '{}');
     fs.writeFileSync(
       path.join(buildDir, MANIFEST_FILE),
       JSON.stringify({
@@ -314,6 +318,7 @@ describe('with AWS', () => {
     iam: new IAMClient({ region: REGION }),
     connections: new CodeStarConnectionsClient({ region: REGION }),
     cloudFormation: new CloudFormationClient({ region: REGION }),
+    lambda: new LambdaClient({ region: REGION }),
   };
   const everyAccount: ClientsFor = async () => clients;
 

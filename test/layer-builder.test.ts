@@ -82,13 +82,14 @@ describe('a build from an offline wheelhouse', () => {
     result = await build(root, house);
   });
 
-  test('lays the layer out under python/: own module beside the packages', () => {
+  test('lays the layer out under python/: own module beside the packages; the manifest and SBOM beside python/', () => {
     const files = listTree(layerBuildDir(root, 'common'));
     expect(files).toContain('manifest.json');
+    expect(files).toContain('sbom.cdx.json');
     expect(files).toContain('python/lambda_kit.py');
     expect(files).toContain('python/tinyjson/__init__.py');
     expect(files).toContain('python/fastlib/__init__.py');
-    expect(files.filter((f) => !f.startsWith('python/') && f !== 'manifest.json')).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('python/'))).toEqual(['manifest.json', 'sbom.cdx.json']);
   });
 
   test('leaves out bytecode, console scripts and install-location records', () => {

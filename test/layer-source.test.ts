@@ -6,7 +6,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ASSET_RESOURCE_METADATA_PATH_KEY, CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import {
+  ASSET_RESOURCE_METADATA_PATH_KEY,
+  AssetManifestArtifact,
+  CloudAssembly,
+  CloudFormationStackArtifact,
+} from 'aws-cdk-lib/cx-api';
 import type { CreatedApp } from '../bin/main';
 import { PROJECT_ROOT } from '../bin/project';
 import { LayerConfig } from '../lib/config/layers-config';
@@ -19,7 +24,9 @@ import { LayerContent, resolveLayerContents } from '../lib/layer-content/layer-s
 import { layerFingerprintVariable } from '../lib/config/naming';
 import { functionCodeDir, layerBuildDir, layerSourceDir } from '../lib/config/project-layout';
 import { pythonVersionOf } from '../lib/config/runtimes';
+import { layerSbom, ownModulesOf } from '../lib/layer-build/layer-sbom';
 import { manifestPlatform } from '../lib/layer-build/wheel-tags';
+import { SBOM_FILE, sbomLocation } from '../lib/layer-content/layer-sbom-location';
 import { baseConfig, buildApp, configErrorOf, copyProject, errorOf, FIXTURE_ROOT, synthApp } from './helpers';
 
 /** The command users run to build layers, as the warnings and errors name it. */
@@ -44,9 +51,10 @@ function writeFile(file: string, content: string) {
 
 /**
  * Does what the layer builder does, short of pip: copies the layer's `python/` into `build/layers/<layer>` and
- * writes a manifest with the fingerprints the builder records. (`resolveLayerContents` reads no other field.)
+ * writes a manifest with the fingerprints the builder records (`resolveLayerContents` reads no other field), and the
+ * SBOM of what it holds.
  */
-function simulateBuild(root: string, layer: LayerConfig): LayerManifest {
+async function simulateBuild(root: string, layer: LayerConfig): Promise<LayerManifest> {
   const buildDir = layerBuildDir(root, layer.name);
   fs.rmSync(buildDir, { recursive: true, force: true });
   fs.cpSync(path.join(layerSourceDir(root, layer.name), 'python'), path.join(buildDir, 'python'), { recursive: true });
@@ -62,10 +70,13 @@ function simulateBuild(root: string, layer: LayerConfig): LayerManifest {
     pythonVersion: pythonVersionOf(layer.runtimes[0]),
     platform: manifestPlatform(layer.runtimes[0], layer.architectures[0]),
     packages: [],
+    ownModules: ownModulesOf(path.join(layerSourceDir(root, layer.name), 'python')),
     unzippedBytes: files.reduce((sum, rel) => sum + fs.statSync(path.join(buildDir, rel)).size, 0),
     fileCount: files.length,
   };
   writeFile(path.join(buildDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  const sbom = await layerSbom({ manifest, pythonDir: path.join(buildDir, 'python'), wheels: new Map() });
+  writeFile(path.join(buildDir, SBOM_FILE), sbom);
   return manifest;
 }
 
@@ -208,9 +219,9 @@ describe('a synth with a current build of domain, and common from its source', (
   let created: CreatedApp;
   let assembly: CloudAssembly;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     root = copyProject();
-    manifest = simulateBuild(root, domain);
+    manifest = await simulateBuild(root, domain);
     writeFile(path.join(layerSourceDir(root, 'common'), bytecode.common), 'bytecode');
     writeFile(path.join(functionCodeDir(root, 'price-order'), bytecode.priceOrder), 'bytecode');
     writeFile(path.join(functionCodeDir(root, 'price-order'), conftest), 'import pytest\n');
@@ -233,6 +244,7 @@ describe('a synth with a current build of domain, and common from its source', (
       assetPath: buildDir,
       fingerprint: manifest.fingerprint,
       manifest,
+      sbomPath: path.join(buildDir, SBOM_FILE),
     });
     expect(manifest.fingerprint).toBe(builtFingerprint(buildDir, domain));
     // A built layer is another layer version than its source, even with the same python/ tree.
@@ -260,14 +272,36 @@ describe('a synth with a current build of domain, and common from its source', (
     }
   });
 
-  test('stages the built python/ tree as the domain layer asset, without the manifest', () => {
+  test('stages the built python/ tree as the domain layer asset, without the manifest and the SBOM', () => {
     const built = listTree(layerBuildDir(root, 'domain'));
     expect(built).toContain(MANIFEST_FILE);
+    expect(built).toContain(SBOM_FILE);
     for (const { environmentName, artifact } of layersStacks()) {
       const files = filesIn(stagedAssetDir(artifact, layerVersionId(artifact, environmentName, 'domain')));
       expect(files).toContain('python/domain/__init__.py');
-      expect(files).not.toContain(MANIFEST_FILE);
-      expect(files).toEqual(built.filter((f) => f !== MANIFEST_FILE));
+      expect(files).toEqual(built.filter((f) => f.startsWith('python/')));
+    }
+  });
+
+  test("publishes domain's SBOM beside its zip in each environment, where the fingerprint finds it; common has none", () => {
+    const sbom = fs.readFileSync(path.join(layerBuildDir(root, 'domain'), SBOM_FILE));
+    for (const { artifact } of layersStacks()) {
+      const assets = artifact.dependencies.find((d) => d instanceof AssetManifestArtifact) as AssetManifestArtifact;
+      const files: Record<string, any> = JSON.parse(fs.readFileSync(assets.file, 'utf8')).files;
+      const { account, region } = artifact.environment;
+      const where = sbomLocation(account, region, manifest.fingerprint);
+      // Besides the template (a file asset too): the two layers' zips and one SBOM, domain's.
+      const assetsOf = Object.values(files).filter((f) => !f.source.path.endsWith('.template.json'));
+      expect(assetsOf.map((f) => f.displayName).sort()).toEqual([
+        'Common/Version/Code',
+        'Domain/Sbom',
+        'Domain/Version/Code',
+      ]);
+      const jsonFiles = assetsOf.filter((f) => f.displayName === 'Domain/Sbom');
+      expect(Object.values(jsonFiles[0].destinations)).toEqual([
+        expect.objectContaining({ bucketName: where.bucket, objectKey: where.key }),
+      ]);
+      expect(fs.readFileSync(path.join(path.dirname(assets.file), jsonFiles[0].source.path))).toEqual(sbom);
     }
   });
 
@@ -327,9 +361,9 @@ describe('a build that is stale', () => {
     ],
   ];
 
-  test.each(changes)('(%s) falls back to the source with a warning, and fails strict mode', (_, change) => {
+  test.each(changes)('(%s) falls back to the source with a warning, and fails strict mode', async (_, change) => {
     const root = copyProject();
-    simulateBuild(root, common);
+    await simulateBuild(root, common);
     expect(resolve(root).get('common')!.kind).toBe('built');
     const layers = change(root);
 
@@ -358,9 +392,9 @@ describe('a build changed after it was built', () => {
     ['a removed module', (buildDir) => fs.rmSync(path.join(buildDir, ...module))],
   ];
 
-  test.each(tamperings)('(%s) falls back to the source with a warning, and fails strict mode', (_, tamper) => {
+  test.each(tamperings)('(%s) falls back to the source with a warning, and fails strict mode', async (_, tamper) => {
     const root = copyProject();
-    const manifest = simulateBuild(root, common);
+    const manifest = await simulateBuild(root, common);
     const buildDir = layerBuildDir(root, 'common');
     tamper(buildDir);
 
@@ -374,9 +408,9 @@ describe('a build changed after it was built', () => {
     expect(error.problems.find((p) => p.setting === 'layer "common"')!.message).toContain('changed after it was built');
   });
 
-  test('bytecode that running the build writes into it is no change: the build stays current', () => {
+  test('bytecode that running the build writes into it is no change: the build stays current', async () => {
     const root = copyProject();
-    const manifest = simulateBuild(root, common);
+    const manifest = await simulateBuild(root, common);
     writeFile(
       path.join(layerBuildDir(root, 'common'), 'python', '__pycache__', 'lambda_kit.cpython-313.pyc'),
       'bytecode',
@@ -393,10 +427,10 @@ describe('a build with an unreadable manifest', () => {
     ['no fingerprint', ({ fingerprint: _, ...manifest }) => JSON.stringify(manifest)],
   ];
 
-  test.each(manifests)('(%s) falls back to the source with a warning, and fails strict mode', (_, rewrite) => {
+  test.each(manifests)('(%s) falls back to the source with a warning, and fails strict mode', async (_, rewrite) => {
     const root = copyProject();
     const manifestFile = path.join(layerBuildDir(root, 'common'), MANIFEST_FILE);
-    fs.writeFileSync(manifestFile, rewrite(simulateBuild(root, common)));
+    fs.writeFileSync(manifestFile, rewrite(await simulateBuild(root, common)));
 
     const content = resolve(root).get('common');
     expectSource(root, content);
@@ -408,9 +442,9 @@ describe('a build with an unreadable manifest', () => {
 describe('a build that is not whole, of a layer without requirements.txt', () => {
   const domain = layerConfig('domain');
 
-  test('without its python/ falls back to the source with a warning (not a crash), and fails strict mode', () => {
+  test('without its python/ falls back to the source with a warning (not a crash), and fails strict mode', async () => {
     const root = copyProject();
-    simulateBuild(root, domain);
+    await simulateBuild(root, domain);
     fs.rmSync(path.join(layerBuildDir(root, 'domain'), 'python'), { recursive: true });
 
     const content = resolve(root).get('domain');
@@ -421,9 +455,9 @@ describe('a build that is not whole, of a layer without requirements.txt', () =>
     );
   });
 
-  test('that is stale is reported too, although the source alone would be complete', () => {
+  test('that is stale is reported too, although the source alone would be complete', async () => {
     const root = copyProject();
-    simulateBuild(root, domain);
+    await simulateBuild(root, domain);
     fs.appendFileSync(path.join(layerSourceDir(root, 'domain'), 'python', 'domain', 'money.py'), '\n# changed\n');
     expect(resolve(root).get('domain')!.warning).toContain('its build is stale');
   });

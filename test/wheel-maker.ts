@@ -18,6 +18,8 @@ export interface WheelSpec {
   readonly files: Record<string, string>;
   /** Console scripts (`name = module:function`), which pip turns into bin/ scripts. */
   readonly consoleScripts?: string[];
+  /** More METADATA headers (`License-Expression: MIT`, `Classifier: License :: ...`). */
+  readonly metadata?: string[];
 }
 
 // The spec goes on standard input: a command-line argument is limited to 128 KiB.
@@ -27,7 +29,8 @@ spec = json.load(sys.stdin); out = sys.argv[1]
 dist = "%s-%s.dist-info" % (spec["name"], spec["version"])
 pure = spec["tag"].endswith("-none-any")
 files = dict(spec["files"])
-files[dist + "/METADATA"] = "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (spec["name"], spec["version"])
+files[dist + "/METADATA"] = "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n%s" % (
+    spec["name"], spec["version"], "".join(line + "\\n" for line in spec.get("metadata", [])))
 files[dist + "/WHEEL"] = "Wheel-Version: 1.0\\nGenerator: wheel-maker\\nRoot-Is-Purelib: %s\\nTag: %s\\n" % (
     "true" if pure else "false", spec["tag"])
 if spec.get("consoleScripts"):

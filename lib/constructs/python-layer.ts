@@ -1,7 +1,10 @@
 import { createHash } from 'crypto';
 import { Annotations, AssetHashType, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import { layerVersionDescription } from '../layer-content/layer-fingerprint';
+import { sbomAssetHash } from '../layer-content/layer-sbom-location';
 import { LAYER_ASSET_EXCLUDE, LayerContent } from '../layer-content/layer-source';
 import { toLambdaArchitecture, toLambdaRuntime } from './lambda-types';
 
@@ -36,12 +39,17 @@ export class PythonLayer extends Construct {
    * layer version always moves their `live` alias.
    */
   readonly versionKey: string;
+  /**
+   * The layer's bill of materials, published beside its zip in every account and region the layer is, under a key
+   * that follows from the fingerprint (`sbomLocation`); only a built layer has one.
+   */
+  readonly sbom?: s3assets.Asset;
 
   constructor(scope: Construct, id: string, props: PythonLayerProps) {
     super(scope, id);
     const { layer, assetPath, fingerprint, warning } = props.content;
     this.fingerprint = fingerprint;
-    const description = `${layer.description} [fingerprint ${fingerprint}]`;
+    const description = layerVersionDescription(layer.description, fingerprint);
     this.versionKey = createHash('sha256').update(description).digest('hex').slice(0, 32);
     if (warning) {
       Annotations.of(this).addWarningV2('python-layers:layer-not-built', warning);
@@ -59,5 +67,13 @@ export class PythonLayer extends Construct {
       compatibleArchitectures: layer.architectures.map(toLambdaArchitecture),
       removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
+    if (props.content.sbomPath) {
+      // Nothing references it: the asset manifest alone has it published (by the pipeline's Assets stage, or cdk deploy).
+      this.sbom = new s3assets.Asset(this, 'Sbom', {
+        path: props.content.sbomPath,
+        assetHashType: AssetHashType.CUSTOM,
+        assetHash: sbomAssetHash(fingerprint),
+      });
+    }
   }
 }

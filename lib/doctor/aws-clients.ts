@@ -2,6 +2,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 
 /** The AWS clients of one account and region, with that account's credentials. */
@@ -10,6 +11,7 @@ export interface AccountClients {
   readonly iam: IAMClient;
   readonly connections: CodeStarConnectionsClient;
   readonly cloudFormation: CloudFormationClient;
+  readonly lambda: LambdaClient;
   /**
    * The named profile the credentials come from, for the commands findings print.
    * @default - the default credentials (commands without --profile)

@@ -16,6 +16,12 @@ import { pythonVersionOf } from '../config/runtimes';
  */
 export const DEFAULT_BUILD_IMAGE = 'public.ecr.aws/sam/build-python{python}';
 
+/**
+ * pip's installation report, written beside `site/` in the builder's temporary folder (read for the SBOM, then
+ * removed: it holds the paths and addresses pip installed from).
+ */
+export const PIP_REPORT_FILE = 'pip-report.json';
+
 /** Where the container sees the host's folders and files. */
 export const CONTAINER_PATHS = {
   /** The layer's source folder (`layers/<layer>`), read-only. */
@@ -160,6 +166,8 @@ export function containerPipCommand(): string[] {
     `${CONTAINER_PATHS.layer}/requirements.txt`,
     '--target',
     `${CONTAINER_PATHS.out}/site`,
+    '--report',
+    `${CONTAINER_PATHS.out}/${PIP_REPORT_FILE}`,
     '--no-compile',
     '--no-user',
     '--disable-pip-version-check',

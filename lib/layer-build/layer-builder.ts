@@ -12,15 +12,17 @@ import { layerBuildDir, layersBuildRoot, layerSourceDir } from '../config/projec
 import { pythonVersionOf } from '../config/runtimes';
 import { builtFingerprint, listTree, sourceFingerprint } from '../layer-content/layer-fingerprint';
 import { LayerManifest, MANIFEST_FILE } from '../layer-content/layer-manifest';
+import { SBOM_FILE } from '../layer-content/layer-sbom-location';
 import { hasRequirements, readManifest } from '../layer-content/layer-source';
-import { ContainerBuildOptions, CONTAINER_PATHS } from './container-build';
+import { ContainerBuildOptions, CONTAINER_PATHS, PIP_REPORT_FILE } from './container-build';
 import { LayerBuildError } from './layer-build-error';
+import { layerSbom, ownModulesOf, readPipReport } from './layer-sbom';
 import { checkDistributions, checkNoAbsolutePaths, copyOwnCode, normalize } from './layer-tree';
 import { containerPipInstall, pipInstall } from './pip-install';
 import { manifestPlatform } from './wheel-tags';
 
 /** Bumped whenever the builder's output for the same inputs changes: every layer is then rebuilt. */
-export const BUILDER_VERSION = '2';
+export const BUILDER_VERSION = '3';
 
 /** Lambda's limit on the unzipped size of a function and all its layers. */
 export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
@@ -87,17 +89,20 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
   const tmp = fs.mkdtempSync(path.join(layersBuildRoot(projectRoot), `.tmp-${layer.name}-`));
   try {
     const python = path.join(tmp, 'python');
+    const report = path.join(tmp, PIP_REPORT_FILE);
     const requirements = path.join(sourceDir, 'requirements.txt');
     if (hasRequirements(requirements) && options.container) {
       await containerPipInstall(layer, sourceDir, tmp, options.container, log);
       fs.renameSync(path.join(tmp, 'site'), python);
     } else if (hasRequirements(requirements)) {
-      await pipInstall(layer, requirements, path.join(tmp, 'site'), options.python ?? 'python3', log);
+      await pipInstall(layer, requirements, path.join(tmp, 'site'), options.python ?? 'python3', log, report);
       fs.renameSync(path.join(tmp, 'site'), python);
     } else {
       log(`[${layer.name}] no requirements.txt packages: own code only`);
       fs.mkdirSync(python);
     }
+    const wheels = hasRequirements(requirements) ? readPipReport(layer.name, report) : new Map();
+    fs.rmSync(report, { force: true });
     normalize(python);
     copyOwnCode(layer.name, path.join(sourceDir, 'python'), python);
     const packages = checkDistributions(layer, python);
@@ -123,10 +128,12 @@ export async function buildLayer(layer: LayerConfig, options: BuildLayerOptions)
       pythonVersion: pythonVersionOf(layer.runtimes[0]),
       platform: manifestPlatform(layer.runtimes[0], layer.architectures[0]),
       packages,
+      ownModules: ownModulesOf(path.join(sourceDir, 'python')),
       unzippedBytes,
       fileCount: files.length,
     };
     fs.writeFileSync(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    fs.writeFileSync(path.join(tmp, SBOM_FILE), await layerSbom({ manifest, pythonDir: python, wheels }));
     swapInto(tmp, outDir);
     log(
       `[${layer.name}] built: ${packages.length} package(s), ${formatBytes(unzippedBytes)} unzipped, fingerprint ${manifest.fingerprint}`,
@@ -144,6 +151,7 @@ function currentBuild(outDir: string, source: string): LayerManifest | undefined
     manifest?.builderVersion === BUILDER_VERSION &&
     manifest.sourceFingerprint === source &&
     fs.existsSync(path.join(outDir, 'python')) &&
+    fs.existsSync(path.join(outDir, SBOM_FILE)) &&
     builtFingerprint(outDir, manifest) === manifest.fingerprint;
   return current ? manifest : undefined;
 }

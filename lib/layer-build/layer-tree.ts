@@ -105,7 +105,8 @@ export function checkDistributions(layer: LayerConfig, python: string): LayerPac
   return packages.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function readKeyValues(file: string): Map<string, string[]> {
+/** The headers of a METADATA or WHEEL file: each key with its values, in order (a key may repeat). */
+export function readKeyValues(file: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   if (!fs.existsSync(file)) return out;
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {

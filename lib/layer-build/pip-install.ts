@@ -24,6 +24,7 @@ export async function pipInstall(
   target: string,
   python: string,
   log: (line: string) => void,
+  report: string,
 ) {
   const runtime = layer.runtimes[0];
   const platforms = pipPlatforms(runtime, layer.architectures[0]);
@@ -35,6 +36,9 @@ export async function pipInstall(
     requirements,
     '--target',
     target,
+    // The installation report: which wheel pip installed for each distribution, and its hash (the SBOM's).
+    '--report',
+    report,
     ...platforms.flatMap((p) => ['--platform', p]),
     '--implementation',
     'cp',

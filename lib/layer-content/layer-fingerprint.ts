@@ -80,3 +80,16 @@ function combine(kind: string, target: FingerprintTarget, parts: string[]): stri
 function hashBytes(data: Buffer): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
+
+/**
+ * A layer version's description: the layer's own, then its fingerprint (`Shared helpers [fingerprint 1a2b...]`), so
+ * a published version says what it holds (the smoke test, `npm run layers -- ls`).
+ */
+export function layerVersionDescription(description: string, fingerprint: string): string {
+  return `${description} [fingerprint ${fingerprint}]`;
+}
+
+/** The fingerprint a layer version's description ends with (see {@link layerVersionDescription}), if any. */
+export function fingerprintOfDescription(description: string | undefined): string | undefined {
+  return /\[fingerprint ([0-9a-f]+)\]$/.exec(description ?? '')?.[1];
+}

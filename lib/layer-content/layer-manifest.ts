@@ -17,6 +17,8 @@ export interface LayerManifest {
   readonly platform: string;
   /** Every installed distribution, sorted by name. */
   readonly packages: readonly LayerPackage[];
+  /** The layer's own modules: the top-level entries of `layers/<layer>/python`, sorted. */
+  readonly ownModules: readonly string[];
   /** Size of the unzipped layer, as Lambda counts it against the 250 MB limit. */
   readonly unzippedBytes: number;
   readonly fileCount: number;

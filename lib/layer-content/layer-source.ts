@@ -8,6 +8,7 @@ import type { LayerConfig } from '../config/layers-config';
 import { ConfigError, Problem } from '../config/config-error';
 import { builtFingerprint, sourceFingerprint } from './layer-fingerprint';
 import { LayerManifest, MANIFEST_FILE } from './layer-manifest';
+import { SBOM_FILE } from './layer-sbom-location';
 import { layerBuildDir, layerSourceDir } from '../config/project-layout';
 
 /** Context key of the strict switch: `cdk synth -c strictLayers=true` fails on a layer that is not built. */
@@ -33,6 +34,8 @@ export interface LayerContent {
   readonly fingerprint: string;
   /** The build's manifest, when built. */
   readonly manifest?: LayerManifest;
+  /** The build's bill of materials (`build/layers/<layer>/sbom.cdx.json`), when built. */
+  readonly sbomPath?: string;
   /** Why the source is used: said as a warning at synth. */
   readonly warning?: string;
 }
@@ -85,6 +88,12 @@ export function resolveLayerContents(layers: readonly LayerConfig[], options: Re
     if (!manifest) return fromSource(`has an unreadable build/layers/${layer.name}/${MANIFEST_FILE}`, true);
     if (!fs.existsSync(path.join(buildDir, 'python')))
       return fromSource(`has an incomplete build (no build/layers/${layer.name}/python)`, true);
+    const sbomPath = path.join(buildDir, SBOM_FILE);
+    if (!fs.existsSync(sbomPath))
+      return fromSource(
+        `has an incomplete build (no bill of materials, build/layers/${layer.name}/${SBOM_FILE})`,
+        true,
+      );
     if (manifest.sourceFingerprint !== sourceFingerprint(source, layer)) {
       return fromSource(
         'was built from other source, runtimes or architectures than it has now (its build is stale)',
@@ -98,7 +107,7 @@ export function resolveLayerContents(layers: readonly LayerConfig[], options: Re
         true,
       );
     }
-    return { layer, kind: 'built', assetPath: buildDir, fingerprint, manifest };
+    return { layer, kind: 'built', assetPath: buildDir, fingerprint, manifest, sbomPath };
   });
   if (problems.length > 0) throw new ConfigError(problems, "Strict synth (the pipeline's)");
   return contents;

@@ -9,6 +9,7 @@ import { BOOTSTRAP_QUALIFIER, functionStackName, pascalCase } from '../../lib/co
 import { functionExists, parametersUnder, readFunctions, readLayers, stacksNamed } from './checks';
 import { environmentExpectations, Expectations, sandboxExpectations } from './expectations';
 import { pipelineAssets } from './pipeline-assets';
+import { layerLifecycle } from './lifecycle-scenario';
 import { boundaryArnAt, checkDeployed, NotRun, Run, SANDBOX, ScenarioFailure, tail } from './run';
 
 async function bootstrap(run: Run): Promise<void> {
@@ -337,6 +338,7 @@ export const SCENARIOS: readonly [string, Scenario][] = [
   ["a layer's code changes, then the same deploy again", layerChange],
   ['a function removed, and a stack left with none', removeFunction],
   ["a pipeline environment's stacks deployed by hand from the pipeline account", pipelineEnvironmentByHand],
+  ["README's layer lifecycle in that environment: ls, prune's dry run, prune --apply", layerLifecycle],
   ['the review before an approval, with and without the trust it needs', reviewBeforeApproval],
   ['npm run sandbox -- destroy', destroy],
 ];

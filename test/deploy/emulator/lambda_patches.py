@@ -271,3 +271,35 @@ def generated_names_fit():
         return name
 
     parsing.generate_resource_name = generate_resource_name
+
+
+def account_settings():
+    """moto has no GetAccountSettings (GET /2016-08-19/account-settings/). AWS returns the account's limits in the
+    region (TotalCodeSize 80530636800 bytes, 75 GB, by default) and its usage (TotalCodeSize: the zipped code of every
+    function version and every layer version there; FunctionCount). Here the usage is summed the same way."""
+    from moto.awslambda import urls
+    from moto.awslambda.responses import LambdaResponse
+
+    def get_account_settings(self):
+        backend = self.backend
+        functions = list(backend._lambdas.all())
+        layer_versions = [v for layer in backend._layers._layers.values() for v in layer.layer_versions.values()]
+        used = sum(f.code_size or 0 for f in functions) + sum(v.code_size or 0 for v in layer_versions)
+        return json.dumps(
+            {
+                "AccountLimit": {
+                    "TotalCodeSize": 80530636800,
+                    "CodeSizeUnzipped": 262144000,
+                    "CodeSizeZipped": 52428800,
+                    "ConcurrentExecutions": 1000,
+                    "UnreservedConcurrentExecutions": 1000,
+                },
+                "AccountUsage": {
+                    "TotalCodeSize": used,
+                    "FunctionCount": len({f.function_name for f in functions}),
+                },
+            }
+        )
+
+    LambdaResponse.get_account_settings = get_account_settings
+    urls.url_paths[r"{0}/(?P<api_version>[^/]+)/account-settings/?$"] = LambdaResponse.dispatch

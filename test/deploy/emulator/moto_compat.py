@@ -26,6 +26,7 @@ from change_set_patches import (  # noqa: E402
 )
 from iam_sts_patches import assume_role_needs_trust, iam_permissions_boundary_must_exist  # noqa: E402
 from lambda_patches import (  # noqa: E402
+    account_settings,
     alias_from_cloudformation,
     function_from_cloudformation,
     generated_names_fit,
@@ -60,6 +61,7 @@ PATCHES = [
     lambda_invoke_without_docker,
     layer_version_from_cloudformation,
     get_layer_version_by_arn,
+    account_settings,
     function_from_cloudformation,
     version_numbers_never_reused,
     version_from_cloudformation,
