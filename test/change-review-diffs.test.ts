@@ -128,11 +128,12 @@ describe('the change review of real diffs, per stack', () => {
     expect(step.commands.some((c) => c.includes(`'${SELECTOR}'`) && c.startsWith('diff_status=0; cdk diff'))).toBe(
       true,
     );
-    expect(step.comment).toContain('#{Prod-Layers@ReviewChanges.REVIEW_SUMMARY}');
+    expect(step.comment).toContain('#{Prod-Approval@ReviewChanges.REVIEW_SUMMARY}');
     expect(deployed.stacks.map((s) => s.path)).toEqual([
       'PipelineStack/Prod-Layers/SharedLayers',
       'PipelineStack/Prod-Functions-Orders/Orders',
       'PipelineStack/Prod-Functions-Reports/Reports',
+      'PipelineStack/Prod-Health/Health',
     ]);
   });
 
@@ -147,7 +148,7 @@ describe('the change review of real diffs, per stack', () => {
     expect(log).toMatch(/^\[-\] AWS::CloudWatch::Alarm PriceOrderLiveReleaseErrors\S+ destroy$/m);
     expect(summary).toBe(
       `${ROUTINE} Prod-Functions-Orders: code versions moved (PriceOrder). ` +
-        'Unchanged: Prod-Layers-SharedLayers, Prod-Functions-Reports.',
+        'Unchanged: Prod-Layers-SharedLayers, Prod-Functions-Reports, Prod-Health.',
     );
     expect(approval).toContain(summary);
   });
@@ -160,7 +161,7 @@ describe('the change review of real diffs, per stack', () => {
     expect(log).toMatch(/^\[~\] AWS::Lambda::LayerVersion \S+ DomainVersion\w+ replace$/m);
     expect(summary).toBe(
       `${ROUTINE} Prod-Layers-SharedLayers: layer versions published (orders-prod-domain). ` +
-        'Prod-Functions-Orders: code versions moved (PriceOrder). Unchanged: Prod-Functions-Reports.',
+        'Prod-Functions-Orders: code versions moved (PriceOrder). Unchanged: Prod-Functions-Reports, Prod-Health.',
     );
   });
 
@@ -175,7 +176,7 @@ describe('the change review of real diffs, per stack', () => {
     expect(status).toBe(0);
     expect(summary).toBe(
       'This release BROADENS PERMISSIONS. Prod-Functions-Orders: PERMISSIONS BROADENED: HealthCheck/Role may ' +
-        'dynamodb:BatchGetItem (+7 more) on Service/Orders. Unchanged: Prod-Layers-SharedLayers, Prod-Functions-Reports.',
+        'dynamodb:BatchGetItem (+7 more) on Service/Orders. Unchanged: Prod-Layers-SharedLayers, Prod-Functions-Reports, Prod-Health.',
     );
   });
 
@@ -199,7 +200,7 @@ describe('the change review of real diffs, per stack', () => {
     expect(summary).toBe(
       'This release REPLACES OR DELETES STATEFUL RESOURCES (data). Prod-Functions-Orders: STATEFUL RESOURCES ' +
         'REPLACED OR DELETED: DynamoDB table Service/Orders REPLACED. ' +
-        'Unchanged: Prod-Layers-SharedLayers, Prod-Functions-Reports.',
+        'Unchanged: Prod-Layers-SharedLayers, Prod-Functions-Reports, Prod-Health.',
     );
   });
 
@@ -211,7 +212,7 @@ describe('the change review of real diffs, per stack', () => {
     expect(log).toContain('permissions narrowed or restated (no broadening): SmokeTest/Role may execute-api:Invoke');
     expect(summary).toBe(
       'This release BROADENS PERMISSIONS. Prod-Functions-Orders: PERMISSIONS BROADENED: public route ' +
-        'GET /orders/{id} (authorization NONE). Unchanged: Prod-Layers-SharedLayers, Prod-Functions-Reports.',
+        'GET /orders/{id} (authorization NONE). Unchanged: Prod-Layers-SharedLayers, Prod-Functions-Reports, Prod-Health.',
     );
   });
 
