@@ -349,3 +349,32 @@ function isTracingStatement(statement: any): boolean {
     statement.Resource === '*' && JSON.stringify(actions) === '["xray:PutTelemetryRecords","xray:PutTraceSegments"]'
   );
 }
+
+describe("a function's layers", () => {
+  /** The layer names a function's template attaches, in order, and its published version's logical id. */
+  const attachedOf = (layers: string[]) => {
+    const { created } = synthApp({ config: (c) => (c.functions['price-order'].layers = layers) });
+    const stack = created.pipelineStack.environments[0].functionStages
+      .flatMap((stage) => stage.functionStacks)
+      .find((s) => s.functions.has('price-order'))!;
+    const template = Template.fromStack(stack).toJSON();
+    const fn = stack.functions.get('price-order')!;
+    const resource = template.Resources[stack.getLogicalId(fn.function.node.defaultChild as any)];
+    const names = resource.Properties.Layers.map(
+      (arn: any) => /layer:[a-z]+-[a-z]+-([a-z-]+):$/.exec(arn['Fn::Join'][1][0])![1],
+    );
+    const versions = Object.keys(template.Resources).filter(
+      (id) => template.Resources[id].Type === 'AWS::Lambda::Version',
+    );
+    return { names, versions };
+  };
+
+  test('are attached in the order the configuration lists them, not sorted (Lambda applies a later one over an earlier one)', () => {
+    const reversed = attachedOf(['domain', 'common']);
+    expect(reversed.names).toEqual(['domain', 'common']);
+    const listed = attachedOf(['common', 'domain']);
+    expect(listed.names).toEqual(['common', 'domain']);
+    // A new order is a new release: the function's version moves with it.
+    expect(reversed.versions).not.toEqual(listed.versions);
+  });
+});

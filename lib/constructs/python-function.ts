@@ -89,6 +89,11 @@ export class PythonFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
       ...(config.reservedConcurrency ? { reservedConcurrentExecutions: config.reservedConcurrency } : {}),
     });
+    // With @aws-cdk/aws-lambda:recognizeLayerVersion (cdk.json), CDK sorts a function's layers by construct path.
+    // Lambda extracts them in the order given, a later layer's files over an earlier one's: keep the configured order.
+    (this.function.node.defaultChild as lambda.CfnFunction).layers = props.layers.map(
+      (l) => l.layerVersion.layerVersionArn,
+    );
     this.function.node.addDependency(this.role);
     acknowledge(this.function, FUNCTION_ACKNOWLEDGEMENTS.pinnedRuntime);
     if (config.tracing) acknowledge(this.role.node.findChild('DefaultPolicy'), FUNCTION_ACKNOWLEDGEMENTS.tracingWrites);
