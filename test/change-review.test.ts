@@ -6,6 +6,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { SERVICE_PREFIXES } from '../lib/policy/execution-policy';
 import { changeReviewCommands } from '../pipeline/change-review-step';
 import { synthApp } from './helpers';
 
@@ -123,5 +124,27 @@ describe('the change review before an approval', () => {
       expect(expected.length).toBeGreaterThan(2);
       expect(listed(`PipelineStack/${env}-*/*`)).toEqual(expected);
     }
+  });
+});
+
+describe("the review's stateful resource types", () => {
+  // tools/review_changes.py's own table, read by Python, held to a dated copy of the CloudFormation resource types the
+  // CDK's service spec marks stateful (test/fixtures/cfn-resource-spec.json).
+  const stateful = JSON.parse(
+    execFileSync(
+      process.env.PYTHON ?? 'python3',
+      ['-c', 'import json, review_changes; print(json.dumps(sorted(review_changes.STATEFUL)))'],
+      { cwd: path.join(__dirname, '..', 'tools'), encoding: 'utf8' },
+    ),
+  ) as string[];
+  const spec = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'cfn-resource-spec.json'), 'utf8')) as {
+    statefulTypes: string[];
+  };
+
+  test('include every type the spec marks stateful in the services a stack here may create', () => {
+    const services = new Set(Object.keys(SERVICE_PREFIXES));
+    const inUse = spec.statefulTypes.filter((type) => services.has(type.split('::')[1]));
+    expect(inUse.length).toBeGreaterThan(5);
+    expect(inUse.filter((type) => !stateful.includes(type))).toEqual([]);
   });
 });

@@ -41,6 +41,7 @@ STATEFUL = {
     "AWS::RDS::DBCluster": "RDS cluster",
     "AWS::RDS::DBInstance": "RDS instance",
     "AWS::EFS::FileSystem": "EFS file system",
+    "AWS::EC2::Volume": "EBS volume",
     "AWS::Kinesis::Stream": "Kinesis stream",
     "AWS::SecretsManager::Secret": "secret",
     "AWS::Cognito::UserPool": "Cognito user pool",
