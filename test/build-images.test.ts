@@ -6,6 +6,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BUILD_IMAGES } from '../lib/config/build-images';
+import { Checker } from '../lib/config/checker';
+import { ConfigError } from '../lib/config/config-error';
+import type { LayerConfig } from '../lib/config/layers-config';
+import { parsePipelinePython } from '../lib/config/pipeline-config';
 import { compareImage, describeBuildImage, parseRuntimesYml } from '../lib/layer-build/build-image';
 
 interface PublishedRuntimes {
@@ -86,6 +90,38 @@ describe('the build image comparison (npm run build-image)', () => {
     ]);
     expect(describeBuildImage({ CODEBUILD_BUILD_IMAGE: 'aws/codebuild/other:1.0' }, file)).toEqual([
       expect.stringMatching(/; lib\/config\/build-images.ts does not list this image\.$/),
+    ]);
+  });
+});
+
+describe("the pipeline's Python", () => {
+  const layer = (runtime: string, architecture: 'arm64' | 'x86_64' = 'arm64'): LayerConfig => ({
+    name: `l-${runtime.replace('.', '-')}-${architecture}`,
+    description: '',
+    runtimes: [runtime],
+    architectures: [architecture],
+  });
+  const python = (layers: LayerConfig[]) => {
+    const c = new Checker(new Date('2026-12-04'));
+    const version = parsePipelinePython(c, layers);
+    let problems: string[] = [];
+    try {
+      c.throwIfAny();
+    } catch (error) {
+      problems = (error as ConfigError).problems.map((p) => `${p.setting} = ${String(p.value)} ${p.message}`);
+    }
+    return { version, problems };
+  };
+
+  test("is the layers' first runtime; where they differ, the most layers', the newest on a tie; without layers, the default", () => {
+    expect(python([layer('python3.13'), layer('python3.13'), layer('python3.14')]).version).toBe('3.13');
+    expect(python([layer('python3.13'), layer('python3.14')]).version).toBe('3.14');
+    expect(python([]).version).toBe('3.14');
+  });
+
+  test('one an image of the pipeline does not offer is refused, naming the image and what it offers (x86_64 layers: every step runs on x86_64)', () => {
+    expect(python([layer('python3.15', 'x86_64')]).problems).toEqual([
+      'config.layers (runtimes) = python3.15 is not offered by aws/codebuild/amazonlinux-x86_64-standard:5.0 (x86_64), which builds the layers and runs their tests: it offers Python 3.9, 3.10, 3.11, 3.12, 3.13, 3.14',
     ]);
   });
 });
