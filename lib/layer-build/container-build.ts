@@ -22,6 +22,16 @@ export const DEFAULT_BUILD_IMAGE = 'public.ecr.aws/sam/build-python{python}';
  */
 export const PIP_REPORT_FILE = 'pip-report.json';
 
+/** The options of every pip install of a layer, on the host or in a container: no bytecode, no user site, quiet. */
+export const PIP_INSTALL_QUIET = [
+  '--no-compile',
+  '--no-user',
+  '--disable-pip-version-check',
+  '--no-warn-script-location',
+  '--progress-bar',
+  'off',
+] as const;
+
 /** Where the container sees the host's folders and files. */
 export const CONTAINER_PATHS = {
   /** The layer's source folder (`layers/<layer>`), read-only. */
@@ -168,12 +178,7 @@ export function containerPipCommand(): string[] {
     `${CONTAINER_PATHS.out}/site`,
     '--report',
     `${CONTAINER_PATHS.out}/${PIP_REPORT_FILE}`,
-    '--no-compile',
-    '--no-user',
-    '--disable-pip-version-check',
-    '--no-warn-script-location',
-    '--progress-bar',
-    'off',
+    ...PIP_INSTALL_QUIET,
   ];
 }
 

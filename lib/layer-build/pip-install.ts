@@ -12,6 +12,7 @@ import {
   containerPlatform,
   containerRunArgv,
   explainEngineFailure,
+  PIP_INSTALL_QUIET,
 } from './container-build';
 import { LayerBuildError } from './layer-build-error';
 import { explainHashProblems, parseHashProblems } from './pip-hashes';
@@ -45,12 +46,7 @@ export async function pipInstall(
     '--python-version',
     pythonVersionOf(runtime),
     '--only-binary=:all:',
-    '--no-compile',
-    '--no-user',
-    '--disable-pip-version-check',
-    '--no-warn-script-location',
-    '--progress-bar',
-    'off',
+    ...PIP_INSTALL_QUIET,
   ];
   log(`[${layer.name}] pip install -r layers/${layer.name}/requirements.txt for ${runtime} on ${platforms.join(', ')}`);
   const { code, output } = await run(python, args, (line) => log(`[${layer.name}]   ${line}`), {
